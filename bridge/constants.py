@@ -1,0 +1,23 @@
+"""Redis key prefixes, queue names and TTLs: every name the bridge writes to Redis."""
+
+from __future__ import annotations
+
+#: Prefix of every key the bridge writes, so one Redis can be shared and inspected.
+KEY_PREFIX = "bridge:"
+
+#: Hash of stored events, one key per event: bridge:event:<id> (JSON string).
+EVENT_KEY = KEY_PREFIX + "event:"
+#: Sorted set of event ids by time stored (score = unix seconds), for listing and pruning.
+EVENTS_BY_TIME = KEY_PREFIX + "events:by-time"
+#: Stream the router reads: one entry per newly stored event.
+EVENT_STREAM = KEY_PREFIX + "events:stream"
+
+#: The arq queue the executor's workers consume.
+QUEUE_NAME = "bridge:queue"
+
+#: How long stored events and run history are kept by default (seconds): 14 days.
+DEFAULT_RETENTION_SECONDS = 14 * 24 * 3600
+
+#: Where the embedded Valkey writes who owns it inside BRIDGE_DATA_DIR.
+VALKEY_LOCK_FILE = "valkey.lock"
+VALKEY_URL_FILE = "valkey.url"

@@ -1,0 +1,129 @@
+"""Events: what the poller and the inbound endpoint produce and the rules consume.
+
+An event is stored in Redis before anything acknowledges it (the poller's cursor, a 202 to
+a webhook sender). Its id is deterministic where the source allows, so storing the same
+change twice keeps one event: `store` is an atomic "set if absent".
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+from bridge import constants
+from bridge.exceptions import StoreUnavailable
+
+
+def utc_now_iso() -> str:
+    """The current time as an ISO-8601 UTC string with a Z, to the millisecond."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(slots=True)
+class Event:
+    """One thing that happened: a Perfex record created/changed/deleted, a webhook received."""
+
+    #: Deterministic where possible: "perfex:leads:42:created", "webhook:github:<delivery>".
+    id: str
+    #: "perfex.leads.created", "webhook.github.issues", "bridge.poller.gap", ...
+    type: str
+    #: "perfex", "webhook" or "bridge".
+    source: str
+    #: The record as Perfex returned it, or the parsed webhook body.
+    data: Any
+    #: When the bridge saw it (ISO-8601 UTC).
+    time: str = field(default_factory=utc_now_iso)
+    #: For `updated` events: {field: [old, new]}.
+    changes: dict[str, list[Any]] | None = None
+    #: For webhook events: request headers, lower-cased, credentials removed.
+    headers: dict[str, str] | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """The event as the JSON-able mapping templates and the admin API see."""
+        out: dict[str, Any] = {
+            "id": self.id,
+            "type": self.type,
+            "source": self.source,
+            "time": self.time,
+            "data": self.data,
+        }
+        if self.changes is not None:
+            out["changes"] = self.changes
+        if self.headers is not None:
+            out["headers"] = self.headers
+        return out
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), separators=(",", ":"), default=str)
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> Event:
+        return cls(
+            id=str(raw["id"]),
+            type=str(raw["type"]),
+            source=str(raw.get("source", "")),
+            data=raw.get("data"),
+            time=str(raw.get("time") or utc_now_iso()),
+            changes=raw.get("changes"),
+            headers=raw.get("headers"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> Event:
+        return cls.from_dict(json.loads(text))
+
+
+# SET NX the event, index it by time and append its id to the router's stream, all in
+# one script: either all three happen or none, so no stored event is ever left unrouted.
+_STORE_SCRIPT = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
+  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
+  redis.call('XADD', KEYS[3], '*', 'id', ARGV[4])
+  return 1
+end
+return 0
+"""
+
+
+class EventStore:
+    """Events in Redis: one string key per event, a time index, and the router's stream.
+
+    `store` is idempotent on the event id: it returns True only the first time, so the
+    same change seen twice (an overlapping poll, a sender's retry) is one event.
+    """
+
+    def __init__(
+        self, redis: Redis, retention_seconds: int = constants.DEFAULT_RETENTION_SECONDS
+    ) -> None:
+        self.redis = redis
+        self.retention_seconds = retention_seconds
+        self._store_script = redis.register_script(_STORE_SCRIPT)
+
+    async def store(self, event: Event) -> bool:
+        """Store the event unless its id is already stored; True when it is new."""
+        keys = [constants.EVENT_KEY + event.id, constants.EVENTS_BY_TIME, constants.EVENT_STREAM]
+        args: list[str | int | float] = [
+            event.to_json(),
+            self.retention_seconds,
+            time.time(),
+            event.id,
+        ]
+        try:
+            created = await self._store_script(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(f"event store unavailable: {exc}") from exc
+        return bool(created)
+
+    async def get(self, event_id: str) -> Event | None:
+        """The stored event, or None when it is unknown or expired."""
+        try:
+            raw = await self.redis.get(constants.EVENT_KEY + event_id)
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(f"event store unavailable: {exc}") from exc
+        return Event.from_json(raw) if raw else None

@@ -1,0 +1,145 @@
+"""The bridge's own errors, in one tree so callers can catch at the depth they need.
+
+    BridgeError
+    ├── ConfigError               a setting is missing or malformed
+    ├── StoreUnavailable          Redis/Valkey cannot be reached
+    ├── EmbeddedValkeyError       the embedded Valkey could not start or be shared
+    ├── RulesError                a rules file has problems (carries every one)
+    ├── TemplateError             a template failed to render (undefined name, unsafe access)
+    ├── UnknownAction             an action name that the catalogue does not have
+    ├── PerfexError               a Perfex API call failed
+    │   ├── PerfexUnavailable     network error, timeout, 5xx: worth retrying
+    │   ├── PerfexRateLimited     429: worth retrying after `retry_after`
+    │   └── PerfexRejected        401, 404 "status": false, 409, other 4xx: not worth retrying
+    ├── DeliveryError             an outbound webhook failed (`retryable` says whether to retry)
+    │   └── TargetRefused         the SSRF guard refused the target address
+    └── VerificationError         an inbound webhook's signature or token did not verify
+
+Every error's `str()` is a sentence a user can act on; none contains a secret.
+"""
+
+from __future__ import annotations
+
+
+class BridgeError(Exception):
+    """Base of every error the bridge raises on purpose."""
+
+    #: Whether trying the same operation again later may succeed.
+    retryable: bool = False
+
+
+class ConfigError(BridgeError):
+    """A setting is missing or malformed; the message names it."""
+
+
+class StoreUnavailable(BridgeError):
+    """Redis/Valkey cannot be reached, so nothing can be stored or acknowledged."""
+
+    retryable = True
+
+
+class EmbeddedValkeyError(BridgeError):
+    """The embedded Valkey server could not be started or shared."""
+
+
+class RulesError(BridgeError):
+    """A rules file (or directory) has problems; `problems` holds every one of them."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class TemplateError(BridgeError):
+    """A template could not be rendered: an undefined name, a type error, unsafe access."""
+
+
+class UnknownAction(BridgeError):
+    """An action name that is neither `webhook` nor in the Perfex operation catalogue."""
+
+
+class PerfexError(BridgeError):
+    """A call to the Perfex API failed.
+
+    `status` is the HTTP status (None when no response came back) and `message` is
+    Perfex's own message where it gave one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        method: str = "",
+        path: str = "",
+        body: str = "",
+    ) -> None:
+        self.message = message
+        self.status = status
+        self.method = method
+        self.path = path
+        self.body = body
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        where = f"{self.method} {self.path}".strip()
+        status = f" ({self.status})" if self.status is not None else ""
+        prefix = f"Perfex {where}{status}: " if where else ""
+        return f"{prefix}{self.message}"
+
+
+class PerfexUnavailable(PerfexError):
+    """Network error, timeout or 5xx: Perfex may answer later."""
+
+    retryable = True
+
+
+class PerfexRateLimited(PerfexError):
+    """429 Too Many Requests; `retry_after` is the server's wait in seconds, if it gave one."""
+
+    retryable = True
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retry_after: float | None = None,
+        status: int | None = 429,
+        method: str = "",
+        path: str = "",
+        body: str = "",
+    ) -> None:
+        super().__init__(message, status=status, method=method, path=path, body=body)
+        self.retry_after = retry_after
+
+
+class PerfexRejected(PerfexError):
+    """Perfex refused the request (401, 404 with "status": false, 409, other 4xx)."""
+
+
+class DeliveryError(BridgeError):
+    """An outbound webhook delivery failed."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        retryable: bool,
+        status: int | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.retryable = retryable
+        self.status = status
+        self.retry_after = retry_after
+
+
+class TargetRefused(DeliveryError):
+    """The SSRF guard refused an outbound URL (private, loopback, metadata address)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, retryable=False)
+
+
+class VerificationError(BridgeError):
+    """An inbound webhook failed verification (bad or missing signature, stale timestamp)."""

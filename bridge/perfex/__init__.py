@@ -1,0 +1,1 @@
+"""The Perfex API: the HTTP client, PHP-style form encoding and the operation catalogue."""
