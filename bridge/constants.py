@@ -21,3 +21,20 @@ DEFAULT_RETENTION_SECONDS = 14 * 24 * 3600
 #: Where the embedded Valkey writes who owns it inside BRIDGE_DATA_DIR.
 VALKEY_LOCK_FILE = "valkey.lock"
 VALKEY_URL_FILE = "valkey.url"
+
+#: Hash per polled resource with the poller's status, read by /readyz, /metrics and the
+#: dashboard: bridge:poller:status:<resource>. Fields: state (ok | backoff | unauthorized |
+#: standby), last_poll (unix s), last_success (unix s), cursor, last_error, events_fired,
+#: lag_seconds.
+POLLER_STATUS = KEY_PREFIX + "poller:status:"
+
+#: Hash of counters shared by all processes for /metrics (HINCRBY): steps_succeeded,
+#: steps_failed, retries, dead_letters, events_routed, ...
+STATS = KEY_PREFIX + "stats"
+
+#: Dead-letter queue: sorted set of dead-letter ids by time, one key per letter.
+DLQ_INDEX = KEY_PREFIX + "dlq"
+DLQ_ITEM = KEY_PREFIX + "dlq:item:"
+
+#: Inbound delivery ids already accepted, per hook: bridge:seen:<hook>:<delivery id>.
+INBOUND_SEEN = KEY_PREFIX + "seen:"
