@@ -1,0 +1,1 @@
+"""Process entry points: the arq worker settings and the poller."""
