@@ -230,8 +230,7 @@ def step_references(tree: nodes.Template) -> list[str]:
         if isinstance(node, nodes.Getattr):
             refs.append(node.attr)
         elif isinstance(node, nodes.Getitem) and isinstance(node.arg, nodes.Const):
-            if isinstance(node.arg.value, str):
-                refs.append(node.arg.value)
+            refs.append(str(node.arg.value))
     return refs
 
 
