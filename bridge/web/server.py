@@ -1,0 +1,83 @@
+"""`bridge web`: the web app under uvicorn, blocking until it is stopped.
+
+Redis comes from `bridge.connection.redis_server(settings)` (BRIDGE_REDIS_URL, or the
+embedded Valkey of BRIDGE_DATA_DIR). Without explicit `routes`, the admin API (/api) and
+the dashboard (/) are mounted after the core routes when those packages are installed.
+
+uvicorn's access log keeps paths but never query strings: `?token=<secret>` is how the
+`token` scheme lets some senders authenticate, and that must not reach a log file.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import uvicorn
+from starlette.routing import BaseRoute, Mount
+
+from bridge.connection import redis_server
+from bridge.settings import Settings
+from bridge.web.app import Lifespan, create_app
+
+logger = logging.getLogger("bridge.web.server")
+
+
+class RedactQuery(logging.Filter):
+    """Drops the query string from uvicorn access-log lines (it may carry a token)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            path, sep, _ = args[2].partition("?")
+            if sep:
+                record.args = (*args[:2], path + "?[redacted]", *args[3:])
+        return True
+
+
+def default_routes(settings: Settings) -> list[BaseRoute]:
+    """The admin API at /api and the dashboard at /, when their packages are present."""
+    routes: list[BaseRoute] = []
+    try:
+        from bridge.admin.api import admin_routes
+
+        routes.append(Mount("/api", routes=admin_routes(settings)))
+    except ImportError as exc:
+        logger.warning("admin API not mounted: %s", exc)
+    try:
+        from bridge.dashboard.views import dashboard_routes
+
+        routes.append(Mount("/", routes=dashboard_routes(settings)))
+    except ImportError as exc:
+        logger.warning("dashboard not mounted: %s", exc)
+    return routes
+
+
+def run_web(
+    settings: Settings,
+    *,
+    routes: Sequence[BaseRoute] | None = None,
+    lifespans: Sequence[Lifespan] = (),
+) -> int:
+    """Serve on settings.host:settings.port until SIGINT/SIGTERM; the exit status."""
+    extra = default_routes(settings) if routes is None else list(routes)
+    with redis_server(settings) as url:
+        app = create_app(settings, redis_url=url, routes=extra, lifespans=lifespans)
+        config = uvicorn.Config(
+            app,
+            host=settings.host,
+            port=settings.port,
+            log_level=settings.log_level.lower(),
+            proxy_headers=False,
+            server_header=False,
+            lifespan="on",
+        )
+        server = uvicorn.Server(config)
+        config.load()  # configures uvicorn's loggers, so the filter is added after it
+        logging.getLogger("uvicorn.access").addFilter(RedactQuery())
+        logger.info("bridge web on http://%s:%d", settings.host, settings.port)
+        try:
+            server.run()
+        except SystemExit as exc:  # uvicorn exits this way when it cannot bind
+            return exc.code if isinstance(exc.code, int) else 1
+    return 0 if server.started else 1
