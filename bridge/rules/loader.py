@@ -70,8 +70,10 @@ def load(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None)
     """Load and check every rules file of a path; RulesError lists every problem."""
     try:
         sources = read_sources(path)
+    except FileNotFoundError as exc:
+        raise RulesError([str(exc)]) from exc
     except (OSError, UnicodeDecodeError) as exc:
-        raise RulesError([f"{path}: {exc}"]) from exc
+        raise RulesError([f"{path}: cannot read: {exc}"]) from exc
     return load_sources(sources, environ)
 
 
