@@ -111,12 +111,6 @@ async def _fill_gap(job: PollJob, page: PollPage, since: int, fire: bool) -> int
         )
         return await _fire(job, new, page.next_poll, fire)
     limit = job.limits[-1]
-    logger.error(
-        "%s: more than %d records since %d and no list endpoint: gap recorded",
-        job.resource,
-        limit,
-        since,
-    )
     gap = Event(
         id=f"bridge:poller:gap:{job.resource}:{since}",
         type="bridge.poller.gap",
@@ -125,6 +119,13 @@ async def _fill_gap(job: PollJob, page: PollPage, since: int, fire: bool) -> int
     )
     if await job.store.store(gap):
         await job.redis.hincrby(constants.STATS, keys.STAT_GAPS, 1)  # type: ignore[misc]
+        logger.error(
+            "%s: more than %d records since %d and no list endpoint: the oldest are missing"
+            " (gap event recorded)",
+            job.resource,
+            limit,
+            since,
+        )
     return 0
 
 
