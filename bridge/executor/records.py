@@ -1,0 +1,139 @@
+"""The run record: one event through one rule, its checkpoint and its steps' state.
+
+A run's id is `<event id>:<rule name>` (a replay adds `:replay-<n>`), so the router can
+create it "if absent" and a duplicate stream entry or a second router does nothing. The
+record is the executor's idempotency store and checkpoint; arq job ids are not (they are
+forgotten after a while). Redaction lives here too, so nothing unredacted is ever stored.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class RunStatus(StrEnum):
+    """Where a run (or a step) stands."""
+
+    #: Created by the router; its first job has not started.
+    queued = "queued"
+    #: A worker is running its steps.
+    running = "running"
+    #: A step failed and waits for its next attempt.
+    retrying = "retrying"
+    #: Every step succeeded (or was skipped by its `if:`).
+    succeeded = "succeeded"
+    #: A step failed permanently (no retry could help); the run is in the dead-letter queue.
+    failed = "failed"
+    #: A step used up its attempts; the run is in the dead-letter queue.
+    dead = "dead"
+    #: Nothing ran: every step's `if:` was false.
+    skipped = "skipped"
+
+
+#: Statuses after which no job touches the run (until a person replays it).
+FINISHED = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.dead, RunStatus.skipped})
+
+
+def run_id_for(event_id: str, rule: str, replay: int | None = None) -> str:
+    """The run id of an event through a rule; replays get `:replay-<n>`."""
+    base = f"{event_id}:{rule}"
+    return base if replay is None else f"{base}:replay-{replay}"
+
+
+def job_id_for(run_id: str, dispatch: int) -> str:
+    """The arq job id of a run's n-th dispatch (first run, retries, deferrals)."""
+    return f"run:{run_id}:{dispatch}"
+
+
+@dataclass(slots=True)
+class StepState:
+    """One step's standing within a run."""
+
+    index: int
+    key: str
+    action: str
+    status: str = RunStatus.queued.value
+    #: Attempts made so far (interrupted ones included).
+    attempts: int = 0
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class Run:
+    """The stored record of one run; see the module docstring."""
+
+    id: str
+    event_id: str
+    event_type: str
+    rule: str
+    status: str = RunStatus.queued.value
+    created: float = field(default_factory=time.time)
+    updated: float = field(default_factory=time.time)
+    finished: float | None = None
+    #: Number of the arq job that owns the run; jobs with another number are stale.
+    dispatch: int = 0
+    #: Checkpoint: index of the first step not yet finished.
+    next_step: int = 0
+    #: Outputs of finished steps by step key: {"status", "body", "id"}.
+    outputs: dict[str, Any] = field(default_factory=dict)
+    steps: list[StepState] = field(default_factory=list)
+    #: The attempt in flight: a record still holding it after a crash was interrupted.
+    inflight: dict[str, Any] | None = None
+    next_attempt_at: float | None = None
+    error: str | None = None
+    replay_of: str | None = None
+
+    def step(self, index: int, key: str, action: str) -> StepState:
+        """The state of step `index`, created when first reached."""
+        while len(self.steps) <= index:
+            self.steps.append(StepState(len(self.steps), "", ""))
+        state = self.steps[index]
+        if not state.key:
+            state.key, state.action = key, action
+        return state
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), separators=(",", ":"), default=str)
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> Run:
+        data = json.loads(raw)
+        data["steps"] = [StepState(**s) for s in data.get("steps", [])]
+        return cls(**data)
+
+
+# -- redaction ------------------------------------------------------------------------
+
+REDACTED = "[redacted]"
+_SECRET_NAME = re.compile(
+    r"token|secret|password|passwd|authorization|api[-_]?key|apikey|signature|cookie|"
+    r"credential|private[-_]?key",
+    re.IGNORECASE,
+)
+
+
+def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
+    """A copy with secret-named fields masked and known secret values cut out of strings."""
+    if isinstance(value, dict):
+        return {
+            k: REDACTED if _SECRET_NAME.search(str(k)) else redact(v, secrets)
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple):
+        return [redact(v, secrets) for v in value]
+    if isinstance(value, str):
+        return redact_text(value, secrets)
+    return value
+
+
+def redact_text(text: str, secrets: tuple[str, ...]) -> str:
+    """The text with every known secret value replaced."""
+    for secret in secrets:
+        if secret and len(secret) >= 4 and secret in text:
+            text = text.replace(secret, REDACTED)
+    return text

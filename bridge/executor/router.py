@@ -1,0 +1,176 @@
+"""The router: stored events in, one run (and its first arq job) per matching rule out.
+
+It consumes `constants.EVENT_STREAM` in the consumer group `router`: XREADGROUP with a
+short block, so a new event is routed within milliseconds; for each entry the event's
+rules are matched (`rules.current`) and each (event, rule) becomes a run record plus
+its arq job `run:<event id>:<rule>:0`, created together only if the run does not exist
+(`RunStore.create_many`), so a duplicate entry, a second router or a re-delivery is a
+no-op. Entries are XACKed (and deleted, keeping the stream short) only after that.
+Entries a dead router left pending are taken over with XAUTOCLAIM after `claim_idle`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import time
+import uuid
+from typing import Any
+
+from redis.asyncio import Redis
+from redis.exceptions import RedisError, ResponseError
+
+from bridge import constants
+from bridge.events import Event
+from bridge.executor import keys
+from bridge.executor.history import RunStore
+from bridge.executor.records import Run, run_id_for
+from bridge.executor.runner import RulesSource
+
+logger = logging.getLogger("bridge.executor.router")
+
+Entry = tuple[str, str]  # (stream entry id, event id)
+
+
+def consumer_name() -> str:
+    """A consumer name unique to this process."""
+    return f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+
+
+class Router:
+    """Routes the event stream to runs; `run(stop)` until the event is set."""
+
+    def __init__(
+        self,
+        redis: Redis,
+        rules: RulesSource,
+        store: RunStore,
+        *,
+        consumer: str | None = None,
+        block_ms: int = 100,
+        count: int = 500,
+        claim_idle: float = 30.0,
+    ) -> None:
+        self.redis = redis
+        self.rules = rules
+        self.store = store
+        self.consumer = consumer or consumer_name()
+        self.block_ms = block_ms
+        self.count = count
+        self.claim_idle_ms = int(claim_idle * 1000)
+        self._last_claim = 0.0
+        self._own_pending = True
+
+    async def ensure_group(self) -> None:
+        """Create the consumer group (from the stream's start) unless it exists."""
+        try:
+            await self.redis.xgroup_create(
+                constants.EVENT_STREAM, keys.ROUTER_GROUP, id="0", mkstream=True
+            )
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Route until `stop` is set; Redis errors are logged and retried."""
+        await self.ensure_group()
+        while not stop.is_set():
+            try:
+                await self.step()
+            except (RedisError, OSError) as exc:
+                logger.warning("router: Redis error (%s); retrying in 1 s", exc)
+                self._own_pending = True
+                await asyncio.sleep(1.0)
+
+    async def step(self) -> int:
+        """One read (own pending first, then stale claims, then new entries); entries routed."""
+        if self._own_pending:
+            entries = await self._read("0", block=None)
+            if entries:
+                return await self.route(entries)
+            self._own_pending = False
+        if time.monotonic() - self._last_claim > self.claim_idle_ms / 2000:
+            self._last_claim = time.monotonic()
+            claimed = await self._claim()
+            if claimed:
+                return await self.route(claimed)
+        return await self.route(await self._read(">", block=self.block_ms))
+
+    async def _read(self, start: str, block: int | None) -> list[Entry]:
+        answer = await self.redis.xreadgroup(
+            keys.ROUTER_GROUP,
+            self.consumer,
+            {constants.EVENT_STREAM: start},
+            count=self.count,
+            block=block,
+        )
+        return [_entry(e) for _stream, entries in answer or [] for e in entries]
+
+    async def _claim(self) -> list[Entry]:
+        result = await self.redis.xautoclaim(
+            constants.EVENT_STREAM,
+            keys.ROUTER_GROUP,
+            self.consumer,
+            min_idle_time=self.claim_idle_ms,
+            start_id="0-0",
+            count=self.count,
+        )
+        entries = [_entry(e) for e in result[1] if e and e[1]]
+        if entries:
+            logger.info("router: took over %d entries a stopped router left", len(entries))
+        return entries
+
+    async def route(self, entries: list[Entry]) -> int:
+        """Create the runs of these entries' events, then acknowledge the entries."""
+        if not entries:
+            return 0
+        event_ids = [event_id for _, event_id in entries]
+        raws = await self.redis.mget([constants.EVENT_KEY + i for i in event_ids])
+        runs: list[Run] = []
+        ruleset = self.rules.current
+        for event_id, raw in zip(event_ids, raws, strict=True):
+            if not raw:
+                logger.warning("router: event %s is not stored (expired?); skipped", event_id)
+                continue
+            try:
+                event = Event.from_json(raw)
+                runs += [_new_run(event, rule.name) for rule in ruleset.match(event)]
+            except Exception:  # a bad event must not block the stream; it can be replayed
+                logger.exception("router: could not match event %s", event_id)
+        await self.store.create_many(runs)
+        ids = [entry_id for entry_id, _ in entries]
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.xack(constants.EVENT_STREAM, keys.ROUTER_GROUP, *ids)
+            pipe.xdel(constants.EVENT_STREAM, *ids)
+            pipe.hincrby(constants.STATS, "events_routed", len(entries))
+            await pipe.execute()
+        return len(entries)
+
+
+def _entry(raw: Any) -> Entry:
+    entry_id, fields = raw
+    event_id = fields.get(b"id", b"") if fields else b""
+    return entry_id.decode(), event_id.decode()
+
+
+def _new_run(event: Event, rule: str, replay: int | None = None) -> Run:
+    run = Run(run_id_for(event.id, rule, replay), event.id, event.type, rule)
+    if replay is not None:
+        run.replay_of = run_id_for(event.id, rule)
+    return run
+
+
+async def replay_event(
+    redis: Redis, rules: RulesSource, store: RunStore, event: Event
+) -> list[str]:
+    """Run an event through the current rules again: new runs `<event>:<rule>:replay-<n>`."""
+    matched = rules.current.match(event)
+    if not matched:
+        return []
+    number = int(await redis.incr(keys.REPLAYS + event.id))
+    await redis.expire(keys.REPLAYS + event.id, store.ttl)
+    runs = [_new_run(event, rule.name, number) for rule in matched]
+    await store.create_many(runs)
+    return [run.id for run in runs]

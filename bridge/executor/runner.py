@@ -1,0 +1,314 @@
+"""Runs one rule's steps for one event, in order, with a checkpoint after every step.
+
+`run_rule(executor, run_id, dispatch)` is what the arq job calls. It:
+
+1. loads the run record; a job whose `dispatch` is not the record's (a stale duplicate, an
+   old retry) or a finished run does nothing, so a job that runs twice is harmless;
+2. resumes at `next_step`: earlier steps are done and their outputs are in the record;
+3. per step: `if:` false -> skipped; render the fields; wait for the target's limits
+   (a wait is never an attempt: a long one re-enqueues the job for later); mark the attempt
+   in flight (so a crash is seen and recorded as `interrupted` by the next pickup); run it;
+   checkpoint the result and the attempt in one transaction;
+4. a retryable failure with attempts left schedules a fresh deferred job (new dispatch
+   number) in the same transaction as the checkpoint (see `retry.py` for why); a permanent
+   failure or the last attempt moves the run, whole, to the dead-letter queue.
+
+Crash safety: a worker killed mid-step leaves the arq job in its queue; arq runs it again
+once `arq:in-progress:<job>` expires (function timeout + 10 s). The step then runs again
+with the same `webhook-id`, so receivers can drop the duplicate; the history shows it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import httpx
+from redis.asyncio import Redis
+
+from bridge.events import EventStore
+from bridge.exceptions import TemplateError
+from bridge.executor import actions, webhook
+from bridge.executor.history import RunStore
+from bridge.executor.limits import Admission, Limiter
+from bridge.executor.records import FINISHED, Run, RunStatus, StepState, redact_text
+from bridge.executor.retry import RetryPolicy, is_retryable, next_delay, policy_for
+from bridge.rules.model import Ruleset, Step
+from bridge.rules.templates import evaluate_condition, make_context, render_step
+
+logger = logging.getLogger("bridge.executor.runner")
+
+#: Seconds kept free at the end of a job's time budget.
+_MARGIN = 5.0
+
+
+class RulesSource(Protocol):
+    """Anything with the current Ruleset: the RulesWatcher, or a fixed holder in tests."""
+
+    @property
+    def current(self) -> Ruleset: ...
+
+
+@dataclass(slots=True)
+class Executor:
+    """What a worker process shares between jobs (kept in arq's ctx)."""
+
+    redis: Redis
+    store: RunStore
+    events: EventStore
+    rules: RulesSource
+    http: httpx.AsyncClient
+    limiter: Limiter
+    perfex: Any = None
+    allow_private: bool = False
+    #: arq's function timeout; steps are sized to finish well within it.
+    job_timeout: float = 60.0
+    default_policy: RetryPolicy = field(default_factory=RetryPolicy)
+    #: Secret values (the Perfex token) cut out of everything stored.
+    secrets: tuple[str, ...] = ()
+
+
+@dataclass(slots=True)
+class _Pending:
+    """What the next save writes besides the record."""
+
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+    counters: dict[str, int] = field(default_factory=dict)
+
+    def count(self, name: str, amount: int = 1) -> None:
+        self.counters[name] = self.counters.get(name, 0) + amount
+
+
+async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
+    """Run (or resume) a run; returns what happened, for arq's log."""
+    run = await ex.store.load(run_id)
+    if run is None:
+        logger.warning("run %s not found (expired?); nothing to do", run_id)
+        return "missing"
+    if run.dispatch != dispatch or run.status in FINISHED:
+        return "stale"
+    old, pending = run.status, _Pending()
+    if run.inflight is not None:
+        _interrupted(run, pending)
+    event = await ex.events.get(run.event_id)
+    rule = ex.rules.current.rule(run.rule)
+    if event is None or rule is None:
+        why = "the event is no longer stored" if event is None else "the rule is not loaded"
+        return await _give_up(ex, run, old, pending, None, f"{why}; nothing to run", False)
+    if old == RunStatus.queued:
+        pending.count("runs_started")
+    run.status, run.next_attempt_at = RunStatus.running.value, None
+    deadline = time.monotonic() + ex.job_timeout - _MARGIN
+    event_dict = event.to_dict()
+    while run.next_step < len(rule.steps):
+        step = rule.steps[run.next_step]
+        state = run.step(step.index, step.key, step.action)
+        context = make_context(event_dict, run.outputs)
+        try:
+            if not evaluate_condition(step.condition, context):
+                state.status = RunStatus.skipped.value
+                pending.attempts.append(_record(run, state, outcome="skipped"))
+                pending.count("steps_skipped")
+                run.next_step += 1
+                continue
+            params = render_step(step, context)
+        except TemplateError as exc:
+            return await _give_up(ex, run, old, pending, step.index, str(exc), False)
+        budget = min(deadline - time.monotonic(), ex.job_timeout - 2 * _MARGIN)
+        if budget < webhook.DEFAULT_TIMEOUT:
+            return await _defer(ex, run, old, pending, 0.0, "continued in a new job")
+        target = "perfex" if step.action != "webhook" else actions.webhook_target(params)
+        admission = await ex.limiter.acquire(target)
+        if not admission.admitted:
+            why = f"{target} circuit open" if admission.breaker_open else f"{target} busy"
+            return await _defer(ex, run, old, pending, admission.wait, f"waiting: {why}")
+        state.attempts += 1
+        started = time.time()
+        run.inflight = {"step": step.index, "attempt": state.attempts, "started": started}
+        await ex.store.save(run, old, attempts=pending.attempts, counters=pending.counters)
+        old, pending = run.status, _Pending()
+        secrets = ex.secrets
+        if step.action == "webhook":
+            secrets += actions.webhook_secrets(params)
+        outcome = await _attempt(ex, run, step, params, event_dict, budget, secrets)
+        await _release(ex.limiter, admission, outcome.breaker)
+        run.inflight = None
+        record = _record(run, state, started=started, outcome="succeeded", result=outcome)
+        if outcome.error is not None:
+            message = redact_text(str(outcome.error), secrets)
+            return await _failed(ex, run, old, pending, step, record, outcome.error, message)
+        run.outputs[step.key] = outcome.output
+        state.status, state.error = RunStatus.succeeded.value, None
+        pending.attempts.append(record)
+        pending.count("steps_succeeded")
+        run.next_step += 1
+    all_skipped = all(s.status == RunStatus.skipped for s in run.steps)
+    run.status = (RunStatus.skipped if all_skipped and run.steps else RunStatus.succeeded).value
+    run.finished, run.error = time.time(), None
+    pending.count("runs_succeeded")
+    await ex.store.save(run, old, attempts=pending.attempts, counters=pending.counters)
+    return run.status
+
+
+async def _attempt(
+    ex: Executor,
+    run: Run,
+    step: Step,
+    params: dict[str, Any],
+    event: dict[str, Any],
+    budget: float,
+    secrets: tuple[str, ...],
+) -> actions.Outcome:
+    if step.action == "webhook":
+        coro = actions.run_webhook(
+            ex.http,
+            params,
+            event=event,
+            msg_id=webhook.webhook_id(run.id, run.next_step),
+            allow_private=ex.allow_private,
+            max_timeout=budget - 1,
+            secrets=secrets,
+        )
+    else:
+        coro = actions.run_perfex(ex.perfex, step.action, step.operation, params, secrets)
+    return await actions.with_timeout(coro, budget, step.action)
+
+
+async def _release(limiter: Limiter, admission: Admission, outcome: Any) -> None:
+    try:
+        await limiter.release(admission, outcome)
+    except Exception:  # the lease expires by itself; never lose the step's result over it
+        logger.exception("could not release the %s limit", admission.target)
+
+
+def _record(
+    run: Run,
+    state: StepState,
+    *,
+    outcome: str,
+    started: float | None = None,
+    result: actions.Outcome | None = None,
+    error: str | None = None,
+) -> dict[str, Any]:
+    """One attempt as stored in the history (already redacted by the action)."""
+    now = time.time()
+    out: dict[str, Any] = {
+        "run_id": run.id,
+        "step": state.index,
+        "key": state.key,
+        "action": state.action,
+        "attempt": state.attempts,
+        "started": started or now,
+        "duration_ms": round((now - started) * 1000, 2) if started else 0.0,
+        "outcome": outcome,
+        "error": error,
+    }
+    if result is not None:
+        out["request"] = result.request
+        out["status"] = result.status
+        out["response"] = result.response
+    return out
+
+
+def _interrupted(run: Run, pending: _Pending) -> None:
+    """The previous pickup died mid-attempt: record that attempt as interrupted."""
+    inflight = run.inflight or {}
+    state = run.steps[int(inflight.get("step", run.next_step))]
+    record = _record(run, state, outcome="interrupted", started=inflight.get("started"))
+    record["error"] = "the worker stopped during this attempt; it may or may not have landed"
+    pending.attempts.append(record)
+    pending.count("attempts_interrupted")
+    run.inflight = None
+
+
+async def _failed(
+    ex: Executor,
+    run: Run,
+    old: str,
+    pending: _Pending,
+    step: Step,
+    record: dict[str, Any],
+    error: BaseException,
+    message: str,
+) -> str:
+    """A failed attempt: schedule the next one, or give up."""
+    state = run.steps[step.index]
+    state.error, record["error"] = message, message
+    pending.count("attempts_failed")
+    policy = policy_for(step.retry, ex.default_policy)
+    if is_retryable(error) and not policy.exhausted(state.attempts):
+        delay = next_delay(policy, state.attempts, error)
+        record["outcome"] = "retrying"
+        pending.attempts.append(record)
+        pending.count("retries")
+        state.status = RunStatus.retrying.value
+        run.status, run.error = RunStatus.retrying.value, message
+        run.next_attempt_at = time.time() + delay
+        run.dispatch += 1
+        await ex.store.save(
+            run, old, attempts=pending.attempts, counters=pending.counters, enqueue_after=delay
+        )
+        return "retrying"
+    record["outcome"] = "failed"
+    pending.attempts.append(record)
+    return await _give_up(ex, run, old, pending, step.index, message, is_retryable(error))
+
+
+async def _give_up(
+    ex: Executor,
+    run: Run,
+    old: str,
+    pending: _Pending,
+    step_index: int | None,
+    message: str,
+    exhausted: bool,
+) -> str:
+    """Final failure: the run goes, whole, to the dead-letter queue."""
+    status = RunStatus.dead if exhausted else RunStatus.failed
+    if step_index is not None:
+        run.steps[step_index].status = status.value
+        run.steps[step_index].error = message
+    run.status, run.error, run.finished = status.value, message, time.time()
+    run.next_attempt_at = None
+    pending.count("steps_failed")
+    pending.count("dead_letters")
+    letter = {
+        "id": run.id,
+        "run_id": run.id,
+        "event_id": run.event_id,
+        "event_type": run.event_type,
+        "rule": run.rule,
+        "step": step_index,
+        "status": status.value,
+        "error": message,
+        "time": time.time(),
+        "run": _as_dict(run),
+    }
+    await ex.store.save(
+        run, old, attempts=pending.attempts, counters=pending.counters, dead_letter=letter
+    )
+    logger.warning("run %s %s: %s", run.id, status.value, message)
+    return status.value
+
+
+async def _defer(
+    ex: Executor, run: Run, old: str, pending: _Pending, delay: float, why: str
+) -> str:
+    """Hand the run to a fresh job `delay` s from now; no attempt is counted."""
+    run.dispatch += 1
+    if delay > 0:
+        run.status, run.error = RunStatus.retrying.value, why
+        run.next_attempt_at = time.time() + delay
+        pending.count("deferrals")
+    await ex.store.save(
+        run, old, attempts=pending.attempts, counters=pending.counters, enqueue_after=delay
+    )
+    return "deferred"
+
+
+def _as_dict(run: Run) -> dict[str, Any]:
+    parsed: dict[str, Any] = json.loads(run.to_json())
+    return parsed

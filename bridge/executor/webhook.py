@@ -1,0 +1,177 @@
+"""The `webhook:` action: one signed HTTP request, classified into success or DeliveryError.
+
+Signing follows Standard Webhooks: `webhook-id` (the SAME on every retry of one delivery:
+derived from the run id and the step index, see `webhook_id`), `webhook-timestamp` (Unix
+seconds of this attempt) and `webhook-signature: v1,<base64 HMAC-SHA256>` over
+`{id}.{timestamp}.{body}` of the exact bytes sent. A secret `whsec_<base64>` signs with the
+decoded bytes; a secret without that prefix signs with its UTF-8 bytes (receivers using the
+`standardwebhooks` library should then be given `whsec_` + base64 of those bytes).
+
+Only 2xx is success; redirects are not followed (3xx is a permanent failure, like 410 and
+the other 4xx); network errors, timeouts, 429 and 5xx are retryable, with `Retry-After`.
+One `httpx.AsyncClient` per worker process (`make_client`) whose network backend is the
+SSRF guard (`ssrf.GuardedBackend`).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx
+
+from bridge.exceptions import DeliveryError, TargetRefused
+from bridge.executor import ssrf
+from bridge.executor.retry import parse_retry_after
+
+logger = logging.getLogger("bridge.executor.webhook")
+
+#: Default request timeout (seconds), within Standard Webhooks' 15 to 30 s.
+DEFAULT_TIMEOUT = 15.0
+#: How much of a response body is kept in the run history.
+EXCERPT_BYTES = 2048
+USER_AGENT = "perfex-bridge"
+
+
+def make_client(allow_private: bool, max_connections: int = 200) -> httpx.AsyncClient:
+    """The worker's shared outbound client: no redirects, no env proxies, SSRF-guarded."""
+    transport = httpx.AsyncHTTPTransport(
+        trust_env=False,
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=100),
+    )
+    # httpx has no public hook for the network backend; httpcore's pool takes one.
+    transport._pool._network_backend = ssrf.GuardedBackend(allow_private)
+    return httpx.AsyncClient(
+        transport=transport,
+        follow_redirects=False,
+        trust_env=False,
+        headers={"user-agent": USER_AGENT},
+    )
+
+
+def webhook_id(run_id: str, step_index: int) -> str:
+    """The delivery's idempotency key, stable across retries and worker crashes."""
+    digest = hashlib.sha256(f"{run_id}\x00{step_index}".encode()).hexdigest()
+    return f"msg_{digest[:32]}"
+
+
+def signing_key(secret: str) -> bytes:
+    """The HMAC key: base64-decoded after `whsec_`, else the secret's UTF-8 bytes."""
+    if secret.startswith("whsec_"):
+        try:
+            return base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        except ValueError:
+            raise DeliveryError(
+                "the webhook secret starts with whsec_ but is not valid base64", retryable=False
+            ) from None
+    return secret.encode()
+
+
+def sign(secret: str, msg_id: str, timestamp: int, body: bytes) -> str:
+    """The `webhook-signature` header value for these exact bytes."""
+    signed = f"{msg_id}.{timestamp}.".encode() + body
+    digest = hmac.new(signing_key(secret), signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+def encode_body(body: Any) -> tuple[bytes, str]:
+    """The bytes to send and their default content type."""
+    if isinstance(body, bytes):
+        return body, "application/octet-stream"
+    if isinstance(body, str):
+        return body.encode(), "text/plain; charset=utf-8"
+    return json.dumps(body, separators=(",", ":"), default=str).encode(), "application/json"
+
+
+@dataclass(slots=True)
+class WebhookResponse:
+    """What came back: kept (bounded) in the run history and as the step's output."""
+
+    status: int
+    body: str
+    elapsed_ms: float
+    retry_after: float | None = None
+
+    def output(self) -> dict[str, Any]:
+        try:
+            parsed: Any = json.loads(self.body) if self.body else None
+        except ValueError:
+            parsed = self.body
+        return {"status": self.status, "body": parsed, "id": None}
+
+
+def _excerpt(content: bytes) -> str:
+    return content[:EXCERPT_BYTES].decode("utf-8", "replace")
+
+
+async def deliver(
+    client: httpx.AsyncClient,
+    *,
+    url: str,
+    body: Any,
+    msg_id: str,
+    method: str = "POST",
+    headers: dict[str, str] | None = None,
+    secret: str | None = None,
+    timeout: float = DEFAULT_TIMEOUT,  # noqa: ASYNC109 (httpx's per-request timeout)
+    allow_private: bool = False,
+) -> WebhookResponse:
+    """Send one request: the response whatever its status; DeliveryError when none came."""
+    parts = urlsplit(url)
+    ssrf.check_url(parts.scheme, parts.hostname or "", allow_private)
+    content, content_type = encode_body(body)
+    sent = {str(k).lower(): str(v) for k, v in (headers or {}).items()}
+    sent.setdefault("content-type", content_type)
+    sent["webhook-id"] = msg_id
+    if secret:
+        timestamp = int(time.time())
+        sent["webhook-timestamp"] = str(timestamp)
+        sent["webhook-signature"] = sign(secret, msg_id, timestamp, content)
+    started = time.perf_counter()
+    try:
+        response = await client.request(
+            method,
+            url,
+            content=content if method != "GET" else None,
+            headers=sent,
+            timeout=timeout,
+        )
+    except TargetRefused:
+        raise
+    except httpx.TimeoutException as exc:
+        raise DeliveryError(
+            f"{method} {url}: timed out ({type(exc).__name__})", retryable=True
+        ) from None
+    except httpx.HTTPError as exc:
+        raise DeliveryError(
+            f"{method} {url}: {type(exc).__name__}: {exc}", retryable=True
+        ) from None
+    elapsed = (time.perf_counter() - started) * 1000
+    return WebhookResponse(
+        response.status_code,
+        _excerpt(response.content),
+        elapsed,
+        parse_retry_after(response.headers.get("retry-after")),
+    )
+
+
+def failure(response: WebhookResponse, method: str, url: str) -> DeliveryError | None:
+    """None for 2xx; else the DeliveryError (429, 408, 425, 5xx retryable; 3xx, 4xx not)."""
+    status = response.status
+    if 200 <= status < 300:
+        return None
+    retryable = status in (408, 425, 429) or status >= 500
+    why = "redirects are not followed" if 300 <= status < 400 else "the receiver refused it"
+    return DeliveryError(
+        f"{method} {url} answered {status}" + ("" if retryable else f" ({why})"),
+        retryable=retryable,
+        status=status,
+        retry_after=response.retry_after,
+    )

@@ -1,0 +1,173 @@
+"""The worker process: the arq worker, the router and the rules watcher in one event loop.
+
+    bridge worker                      -> run_worker(settings)   (blocking)
+    await run_worker_async(settings, redis_url, stop)            (for `bridge up`)
+
+arq is tuned for latency: `poll_delay` 0.02 s, `max_jobs` = BRIDGE_WORKER_CONCURRENCY,
+JSON jobs, results not kept (the run records are the idempotency store).
+
+Stopping: SIGTERM/SIGINT set `stop`; the router stops reading, arq stops picking jobs and
+gives running ones `COMPLETION_WAIT` seconds, then cancels and re-queues the rest (arq's
+`retry_jobs`); their runs resume from their checkpoints. A worker killed with SIGKILL
+loses nothing either: its jobs stay in arq's queue and run again on another worker once
+`arq:in-progress:<job>` expires, i.e. `job_timeout` + 10 s (70 s by default) later; the
+step in flight is sent again with the same `webhook-id` and recorded as interrupted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from typing import Any
+
+from arq.connections import ArqRedis, RedisSettings
+from arq.worker import Worker
+
+from bridge import constants
+from bridge.connection import redis_server
+from bridge.executor import history, jobs, queueing
+from bridge.executor.router import Router
+from bridge.executor.runner import RulesSource
+from bridge.settings import Settings
+
+logger = logging.getLogger("bridge.workers.worker")
+
+#: Seconds arq waits for running jobs on SIGTERM before handing them back.
+COMPLETION_WAIT = 20
+#: arq's queue poll interval (seconds): the floor of enqueue-to-start latency.
+POLL_DELAY = 0.02
+#: How often old run-history index entries are pruned.
+PRUNE_INTERVAL = 3600.0
+
+
+def make_worker(
+    settings: Settings,
+    pool: ArqRedis,
+    rules: RulesSource,
+    *,
+    job_timeout: float = jobs.JOB_TIMEOUT,
+    handle_signals: bool = False,
+    max_jobs: int | None = None,
+) -> Worker:
+    """An arq Worker on `pool` whose ctx carries the executor (built in on_startup)."""
+
+    async def startup(ctx: dict[str, Any]) -> None:
+        ctx["executor"] = jobs.build_executor(ctx["redis"], settings, rules, job_timeout)
+
+    async def shutdown(ctx: dict[str, Any]) -> None:
+        if "executor" in ctx:
+            await jobs.close_executor(ctx["executor"])
+
+    return Worker(
+        jobs.functions(job_timeout),
+        queue_name=constants.QUEUE_NAME,
+        redis_pool=pool,
+        on_startup=startup,
+        on_shutdown=shutdown,
+        handle_signals=handle_signals,
+        job_completion_wait=COMPLETION_WAIT,
+        max_jobs=max_jobs or settings.worker_concurrency,
+        job_timeout=job_timeout,
+        keep_result=0,
+        poll_delay=POLL_DELAY,
+        max_tries=jobs.ARQ_MAX_TRIES,
+        health_check_interval=60,
+        retry_jobs=True,
+        job_serializer=queueing.serialize,
+        job_deserializer=queueing.deserialize,
+        log_results=False,
+    )
+
+
+async def create_pool(redis_url: str) -> ArqRedis:
+    """arq's Redis pool (a redis.asyncio.Redis) with the bridge's JSON jobs."""
+    from arq.connections import create_pool as arq_create_pool
+
+    pool: ArqRedis = await arq_create_pool(
+        RedisSettings.from_dsn(redis_url),
+        job_serializer=queueing.serialize,
+        job_deserializer=queueing.deserialize,
+        default_queue_name=constants.QUEUE_NAME,
+    )
+    return pool
+
+
+async def run_worker_async(
+    settings: Settings,
+    redis_url: str,
+    stop: asyncio.Event,
+    *,
+    rules: RulesSource | None = None,
+    job_timeout: float = jobs.JOB_TIMEOUT,
+    completion_wait: float = COMPLETION_WAIT,
+) -> None:
+    """Run worker + router (+ the rules watcher unless `rules` is given) until `stop`."""
+    pool = await create_pool(redis_url)
+    watcher: Any = None
+    if rules is None:
+        from bridge.rules import RulesWatcher
+
+        watcher = RulesWatcher(settings.rules)
+        watcher.load_now()
+        for problem in watcher.errors:
+            logger.error("rules: %s", problem)
+        watcher.start()
+        rules = watcher
+    store = history.RunStore(pool, int(settings.retention_days * 86400))
+    router = Router(pool, rules, store)
+    worker = make_worker(settings, pool, rules, job_timeout=job_timeout)
+    tasks = [
+        asyncio.create_task(worker.async_run(), name="arq-worker"),
+        asyncio.create_task(router.run(stop), name="router"),
+        asyncio.create_task(_prune(pool, settings, stop), name="history-prune"),
+    ]
+    logger.info("worker started: router %s, up to %d jobs", router.consumer, worker.max_jobs)
+    try:
+        waiter = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        waiter.cancel()
+        for task in done:
+            if task is not waiter and task.exception() is not None:
+                raise task.exception()  # type: ignore[misc]
+    finally:
+        stop.set()
+        worker.allow_pick_jobs = False
+        running = [t for t in worker.tasks.values() if not t.done()]
+        if running:
+            await asyncio.wait(running, timeout=completion_wait)
+        await worker.close()
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        if watcher is not None:
+            await watcher.stop()
+        await pool.aclose()
+        logger.info("worker stopped")
+
+
+async def _prune(pool: ArqRedis, settings: Settings, stop: asyncio.Event) -> None:
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), PRUNE_INTERVAL)
+            return
+        removed = await history.prune(pool, settings.retention_days * 86400)
+        logger.debug("pruned %d old run-history index entries", removed)
+
+
+def run_worker(settings: Settings, *, job_timeout: float = jobs.JOB_TIMEOUT) -> int:
+    """`bridge worker`: block until SIGTERM/SIGINT; 0 on a clean stop."""
+
+    async def main(url: str) -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await run_worker_async(settings, url, stop, job_timeout=job_timeout)
+
+    with redis_server(settings) as url:
+        asyncio.run(main(url))
+    return 0
