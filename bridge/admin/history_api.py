@@ -9,8 +9,9 @@ from starlette.responses import JSONResponse, Response
 
 from bridge.admin import runs_query
 from bridge.admin.paging import BadQuery, parse_limit, parse_time
-from bridge.admin.responses import NotFound, json_error
-from bridge.admin.state import redis_of
+from bridge.admin.responses import NotFound, Unavailable
+from bridge.admin.state import events_of, redis_of, rules_watcher_of, run_store_of
+from bridge.executor import dlq, router
 
 logger = logging.getLogger("bridge.admin.history_api")
 
@@ -50,8 +51,59 @@ async def run_detail(request: Request) -> Response:
     return JSONResponse(run)
 
 
-async def _pending(request: Request) -> Response:
-    return json_error(503, "the dead-letter queue is not available in this build")
+async def dlq_list(request: Request) -> Response:
+    """A page of dead letters, newest first (offset cursor)."""
+    redis = redis_of(request)
+    limit = parse_limit(request.query_params.get("limit"))
+    offset = parse_offset(request.query_params.get("cursor"))
+    letters = await dlq.list_letters(redis, limit=limit, offset=offset)
+    total = await dlq.count(redis)
+    more = offset + limit < total
+    return JSONResponse(
+        {"items": letters, "next_cursor": str(offset + limit) if more else None, "total": total}
+    )
 
 
-dlq_list = dlq_replay_all = dlq_replay = dlq_discard = replay_event = _pending
+async def dlq_replay(request: Request) -> Response:
+    """Send one dead letter's run back to the queue; it resumes at the failed step."""
+    letter_id = request.path_params["letter_id"]
+    if not await dlq.replay(run_store_of(request), letter_id):
+        raise NotFound(f"no dead letter with id {letter_id!r}")
+    logger.info("admin: replayed dead letter %s", letter_id)
+    return JSONResponse({"replayed": [letter_id], "run_id": letter_id}, status_code=202)
+
+
+async def dlq_replay_all(request: Request) -> Response:
+    """Replay every dead letter."""
+    count = await dlq.replay_all(run_store_of(request))
+    logger.info("admin: replayed %d dead letters", count)
+    return JSONResponse({"replayed": count}, status_code=202)
+
+
+async def dlq_discard(request: Request) -> Response:
+    """Drop a dead letter for good; its run stays in the history."""
+    letter_id = request.path_params["letter_id"]
+    if not await dlq.discard(redis_of(request), letter_id):
+        raise NotFound(f"no dead letter with id {letter_id!r}")
+    logger.info("admin: discarded dead letter %s", letter_id)
+    return JSONResponse({"discarded": letter_id})
+
+
+async def replay_event(request: Request) -> Response:
+    """Run a stored event through the current rules again: new runs, one per rule."""
+    event_id = request.path_params["event_id"]
+    run_ids = await replay_stored_event(request, event_id)
+    return JSONResponse({"event_id": event_id, "runs": run_ids}, status_code=202)
+
+
+async def replay_stored_event(request: Request, event_id: str) -> list[str]:
+    """The ids of the runs a replay made; NotFound for an unknown event, 503 without rules."""
+    event = await events_of(request).get(event_id)
+    if event is None:
+        raise NotFound(f"no event with id {event_id!r} (unknown, or older than the retention)")
+    watcher = rules_watcher_of(request)
+    if watcher is None:
+        raise Unavailable("no rules are loaded, so there is nothing to replay through")
+    run_ids = await router.replay_event(redis_of(request), watcher, run_store_of(request), event)
+    logger.info("admin: replayed event %s into %d runs", event_id, len(run_ids))
+    return run_ids

@@ -66,4 +66,6 @@ def decode_cursor(value: str | None) -> tuple[float, str] | None:
         score, member = raw.split(":", 1)
         return float(score), member
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise BadQuery("cursor is not valid: pass back the next_cursor of a previous page") from None
+        raise BadQuery(
+            "cursor is not valid: pass back the next_cursor of a previous page"
+        ) from None

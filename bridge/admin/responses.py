@@ -29,6 +29,10 @@ class NotFound(LookupError):
     """An id the bridge does not know (or no longer keeps); answered with 404."""
 
 
+class Unavailable(RuntimeError):
+    """A part the request needs is not running (e.g. no rules loaded); answered with 503."""
+
+
 def json_error(status: int, message: str, **extra: Any) -> JSONResponse:
     """`{"error": message}` with the given status."""
     headers = {"WWW-Authenticate": 'Bearer realm="bridge"'} if status == 401 else None
@@ -50,6 +54,8 @@ def guarded(token: SecretStr | None) -> Callable[[Endpoint], Endpoint]:
                 return json_error(400, str(exc))
             except NotFound as exc:
                 return json_error(404, str(exc))
+            except Unavailable as exc:
+                return json_error(503, str(exc))
             except (StoreUnavailable, RedisError, OSError) as exc:
                 logger.error("admin API: store unavailable: %s", exc)
                 return json_error(503, "the Redis store is unavailable; try again shortly")

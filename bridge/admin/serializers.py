@@ -76,7 +76,9 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
     }
 
 
-def ruleset_to_dict(ruleset: Ruleset | None, errors: Iterable[Any], base_url: str) -> dict[str, Any]:
+def ruleset_to_dict(
+    ruleset: Ruleset | None, errors: Iterable[Any], base_url: str
+) -> dict[str, Any]:
     """Everything loaded, with the load errors and warnings a person should act on."""
     rules = ruleset.rules if ruleset is not None else []
     hooks = ruleset.hooks.values() if ruleset is not None else []

@@ -37,7 +37,8 @@ def throughput_svg(events: list[int], failures: list[int], now: float) -> Markup
         label = escape(_tick(peak * fraction))
         parts.append(
             f'<line x1="{PAD_LEFT}" x2="{WIDTH - 4}" y1="{y:.1f}" y2="{y:.1f}" class="grid"/>'
-            f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" class="axis" text-anchor="end">{label}</text>'
+            f'<text x="{PAD_LEFT - 6}" y="{y + 4:.1f}" class="axis" '
+            f'text-anchor="end">{label}</text>'
         )
     for index, value in enumerate(events):
         failed = failures[index] if index < len(failures) else 0
@@ -47,7 +48,7 @@ def throughput_svg(events: list[int], failures: list[int], now: float) -> Markup
         base = PAD_TOP + plot_h
         title = f"{value} events, {failed} failed"
         parts.append(
-            f'<g><title>{escape(title)}</title>'
+            f"<g><title>{escape(title)}</title>"
             f'<rect x="{x:.1f}" y="{base - height:.1f}" width="{bar:.1f}" '
             f'height="{height:.1f}" rx="2" class="bar"/>'
             f'<rect x="{x:.1f}" y="{base - fail_h:.1f}" width="{bar:.1f}" '
@@ -58,7 +59,9 @@ def throughput_svg(events: list[int], failures: list[int], now: float) -> Markup
         stamp = datetime.fromtimestamp(now - hours_back * 3600, UTC).strftime("%H:%M")
         x = PAD_LEFT + index * slot
         parts.append(f'<text x="{x:.1f}" y="{HEIGHT - 6}" class="axis">{stamp}</text>')
-    parts.append(f'<text x="{WIDTH - 4}" y="{HEIGHT - 6}" class="axis" text-anchor="end">now</text>')
+    parts.append(
+        f'<text x="{WIDTH - 4}" y="{HEIGHT - 6}" class="axis" text-anchor="end">now</text>'
+    )
     parts.append("</svg>")
     return Markup("".join(parts))  # noqa: S704 - built from numbers and escaped labels only
 

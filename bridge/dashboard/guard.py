@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bridge.admin.paging import BadQuery
-from bridge.admin.responses import NotFound
+from bridge.admin.responses import NotFound, Unavailable
 from bridge.dashboard.auth import CSRF_FIELD, csrf_ok, read_session
 from bridge.dashboard.render import SECURITY_HEADERS, page
 from bridge.exceptions import StoreUnavailable
@@ -80,6 +80,8 @@ def protected(settings: Settings, *, changes: bool = False) -> Callable[[View], 
                 return message_page(request, 400, "Bad request", str(exc))
             except NotFound as exc:
                 return message_page(request, 404, "Not found", str(exc))
+            except Unavailable as exc:
+                return message_page(request, 503, "Unavailable", str(exc))
             except (StoreUnavailable, RedisError, OSError) as exc:
                 logger.error("dashboard: store unavailable: %s", exc)
                 return message_page(

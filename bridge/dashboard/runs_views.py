@@ -94,7 +94,9 @@ async def replay_event(request: Request, session: dict[str, Any]) -> Response:
     return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
 
 
-def routes(guard: Callable[[View], Endpoint], change: Callable[[View], Endpoint]) -> list[BaseRoute]:
+def routes(
+    guard: Callable[[View], Endpoint], change: Callable[[View], Endpoint]
+) -> list[BaseRoute]:
     """Runs and dead-letter routes."""
     return [
         Route("/runs", guard(runs_page), methods=["GET"]),

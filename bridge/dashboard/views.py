@@ -1,6 +1,6 @@
 """Dashboard pages: login/logout, overview, events, rules and hooks; and the route list.
 
-    routes = dashboard_routes(settings)   # mount at the app's root, after /hooks and /api
+routes = dashboard_routes(settings)   # mount at the app's root, after /hooks and /api
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from bridge.admin import overview
+from bridge.admin.auth import token_matches
 from bridge.admin.events_query import EventFilter, list_events
 from bridge.admin.paging import decode_cursor, parse_limit, parse_time
 from bridge.admin.responses import NotFound
 from bridge.admin.serializers import ruleset_to_dict
 from bridge.admin.state import events_of, redis_of, rules_watcher_of
-from bridge.admin.auth import token_matches
 from bridge.dashboard import runs_views
 from bridge.dashboard.auth import end_session, read_session, safe_next, start_session
 from bridge.dashboard.charts import throughput_svg
