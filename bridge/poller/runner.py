@@ -113,7 +113,7 @@ async def _poll_while_held(
             delay = backoff_delay(failures, timing)
             logger.error("polling %s refused: %s; retrying in %.1fs", job.resource, exc, delay)
             await write_status(job.redis, job.resource, PollerState.BACKOFF, error=str(exc))
-        except (PerfexUnavailable, StoreUnavailable, RedisError, OSError) as exc:
+        except (PerfexUnavailable, PerfexRateLimited, StoreUnavailable, RedisError, OSError) as exc:
             failures += 1
             retry_after = exc.retry_after if isinstance(exc, PerfexRateLimited) else None
             body = exc.body if isinstance(exc, MalformedResponse) else ""
