@@ -26,9 +26,15 @@ class BridgeProcess:
     """One `bridge <command>` process with a log file, restartable."""
 
     def __init__(
-        self, *args: str, env: Mapping[str, str], log_path: Path, cwd: Path | None = None
+        self,
+        *args: str,
+        env: Mapping[str, str],
+        log_path: Path,
+        cwd: Path | None = None,
+        module: str = "bridge",
     ) -> None:
         self.args = args
+        self.module = module
         self.env = {**os.environ, **env}
         self.log_path = log_path
         self.cwd = cwd
@@ -38,7 +44,7 @@ class BridgeProcess:
     def start(self) -> BridgeProcess:
         self._log = open(self.log_path, "ab")  # noqa: SIM115 - closed in wait()
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "bridge", *self.args],
+            [sys.executable, "-m", self.module, *self.args],
             env=self.env,
             cwd=self.cwd,
             stdout=self._log,
@@ -49,6 +55,14 @@ class BridgeProcess:
     @property
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.alive and self.process is not None else None
+
+    def rss_bytes(self) -> int | None:
+        """Resident memory of the running process (Linux /proc), or None."""
+        return rss_bytes(self.pid) if self.pid is not None else None
 
     def signal(self, signum: int) -> None:
         if self.alive:
@@ -83,6 +97,17 @@ class BridgeProcess:
             return self.log_path.read_text(errors="replace")
         except OSError:
             return ""
+
+
+def rss_bytes(pid: int) -> int | None:
+    """VmRSS of process `pid` in bytes, from /proc (None where that is unavailable)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
 
 
 def wait_http(url: str, *, timeout: float = 30, process: BridgeProcess | None = None) -> None:

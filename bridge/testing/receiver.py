@@ -115,3 +115,26 @@ def create_receiver() -> Starlette:
     )
     app.state.receiver = ReceiverState()
     return app
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m bridge.testing.receiver --port N`: a receiver in a process of its own.
+
+    Benchmarks run it apart from their load generator, so the two do not share one GIL.
+    """
+    import argparse
+
+    import uvicorn
+
+    parser = argparse.ArgumentParser(prog="bridge.testing.receiver", description=main.__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args(argv)
+    uvicorn.run(
+        create_receiver(), host=args.host, port=args.port, log_level="warning", access_log=False
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

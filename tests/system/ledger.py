@@ -1,0 +1,183 @@
+"""The audit every system test ends with: what went in against what came out.
+
+    ledger = await settle(redis, sent, deliveries, key_of)   # waits until nothing is pending
+    ledger.assert_balanced()                                   # nothing lost, nothing unexplained
+
+`sent` maps a key the test chose (a sequence number, a lead id) to the event id the bridge
+gave it; `key_of` reads that key back from a delivery's body. Every key ends in exactly one
+column: delivered once, delivered more than once (each with its reason, read from the run
+history's attempts), dead-lettered (with the run's error), still pending (no run yet, or a
+run queued/running/retrying), or lost (a run that finished without a delivery, or an
+event that was never stored). Events in = delivered + dead-lettered + still pending.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from redis.asyncio import Redis
+
+from bridge.constants import EVENT_KEY
+from bridge.executor.history import get_run, runs_for_event
+from bridge.testing.receiver import Delivery
+
+logger = logging.getLogger("bridge.tests.system.ledger")
+
+#: Run statuses that mean "not finished yet".
+PENDING = frozenset({"queued", "running", "retrying"})
+#: Run statuses of the dead-letter queue.
+DEAD = frozenset({"failed", "dead"})
+
+KeyOf = Callable[[Delivery], str | None]
+
+
+@dataclass
+class Ledger:
+    """One audit: every key sent, in exactly one column."""
+
+    sent: int = 0
+    once: list[str] = field(default_factory=list)
+    #: key -> why it arrived more than once (from the run history).
+    duplicates: dict[str, str] = field(default_factory=dict)
+    #: key -> the dead-lettered run's error.
+    dead: dict[str, str] = field(default_factory=dict)
+    #: key -> what it waits for.
+    pending: dict[str, str] = field(default_factory=dict)
+    #: key -> what went wrong.
+    lost: dict[str, str] = field(default_factory=dict)
+    #: Successful deliveries whose key was never sent.
+    unknown: list[str] = field(default_factory=list)
+
+    @property
+    def delivered(self) -> int:
+        return len(self.once) + len(self.duplicates)
+
+    @property
+    def balanced(self) -> bool:
+        """Events in = delivered + dead-lettered + pending, nothing lost or unknown."""
+        total = self.delivered + len(self.dead) + len(self.pending)
+        return total == self.sent and not self.lost and not self.unknown
+
+    def summary(self) -> str:
+        lines = [
+            f"sent {self.sent}: delivered once {len(self.once)}, "
+            f"more than once {len(self.duplicates)}, dead-lettered {len(self.dead)}, "
+            f"pending {len(self.pending)}, lost {len(self.lost)}, unknown {len(self.unknown)}"
+        ]
+        for title, items in (
+            ("duplicate", self.duplicates),
+            ("dead", self.dead),
+            ("pending", self.pending),
+            ("lost", self.lost),
+        ):
+            lines += [f"  {title} {key}: {why}" for key, why in list(items.items())[:10]]
+        lines += [f"  unknown delivery {key}" for key in self.unknown[:10]]
+        return "\n".join(lines)
+
+    def assert_balanced(self, *, dead: int = 0, duplicates_allowed: bool = True) -> None:
+        """Settled, nothing lost, `dead` letters exactly, every duplicate explained."""
+        problems = []
+        if not self.balanced or self.pending:
+            problems.append("not balanced or not settled")
+        if len(self.dead) != dead:
+            problems.append(f"expected {dead} dead letters")
+        if self.duplicates and not duplicates_allowed:
+            problems.append("duplicates where none may be")
+        unexplained = [k for k, why in self.duplicates.items() if "unexplained" in why]
+        if unexplained:
+            problems.append(f"duplicates without a reason in the history: {unexplained[:5]}")
+        assert not problems, "; ".join(problems) + "\n" + self.summary()
+
+
+def _reason(runs: list[dict[str, Any]], deliveries: list[Delivery]) -> str:
+    """Why one key arrived more than once, from the attempts the history kept."""
+    ids = {d.webhook_id for d in deliveries}
+    same = "same webhook-id (a receiver drops it)" if len(ids) == 1 else f"{len(ids)} webhook-ids"
+    if len(runs) > 1:
+        names = ", ".join(r["id"] for r in runs)
+        return f"{len(runs)} runs ({names}); {same}"
+    attempts = runs[0].get("attempts", []) if runs else []
+    told = [
+        f"attempt {a.get('attempt')}: {a.get('outcome')}"
+        + (f" ({a['error']})" if a.get("error") else "")
+        for a in attempts
+    ]
+    if len(attempts) < len(deliveries):
+        return f"unexplained: {len(deliveries)} deliveries, {len(attempts)} attempts; {same}"
+    return f"{'; '.join(told)}; {same}"
+
+
+async def audit(
+    redis: Redis,
+    sent: Mapping[str, str],
+    deliveries: Iterable[Delivery],
+    key_of: KeyOf,
+    *,
+    rules: Iterable[str] | None = None,
+) -> Ledger:
+    """Put every sent key in its column (see the module docstring).
+
+    With `rules`, only runs of those rules count (a test whose events feed several rules
+    audits each receiver on its own). A run still going is pending even when its delivery
+    has arrived: the audit is settled only once every run has finished.
+    """
+    wanted = set(rules) if rules is not None else None
+    arrived: dict[str, list[Delivery]] = defaultdict(list)
+    ledger = Ledger(sent=len(sent))
+    for delivery in deliveries:
+        if delivery.status >= 300:
+            continue
+        key = key_of(delivery)
+        if key is None or key not in sent:
+            ledger.unknown.append(str(key))
+            continue
+        arrived[key].append(delivery)
+    for key, event_id in sent.items():
+        got = arrived.get(key, [])
+        runs = await runs_for_event(redis, event_id)
+        if wanted is not None:
+            runs = [r for r in runs if r["rule"] in wanted]
+        if any(r["status"] in PENDING for r in runs):
+            ledger.pending[key] = "run " + ", ".join(r["status"] for r in runs)
+        elif len(got) == 1:
+            ledger.once.append(key)
+        elif got:
+            full = [await get_run(redis, r["id"]) or r for r in runs]
+            ledger.duplicates[key] = _reason(full, got)
+        elif any(r["status"] in DEAD for r in runs):
+            ledger.dead[key] = "; ".join(str(r.get("error")) for r in runs)
+        elif runs:
+            ledger.lost[key] = "runs finished without a delivery: " + ", ".join(
+                f"{r['id']}={r['status']}" for r in runs
+            )
+        elif await redis.exists(EVENT_KEY + event_id):
+            ledger.pending[key] = "stored, not routed yet"
+        else:
+            ledger.lost[key] = f"event {event_id} not in the store"
+    return ledger
+
+
+async def settle(
+    redis: Redis,
+    sent: Mapping[str, str],
+    deliveries: Callable[[], list[Delivery]],
+    key_of: KeyOf,
+    *,
+    rules: Iterable[str] | None = None,
+    within: float = 60.0,
+) -> Ledger:
+    """Audit until nothing is pending (or `within` seconds pass); the last audit."""
+    deadline = time.monotonic() + within
+    names = list(rules) if rules is not None else None
+    while True:
+        ledger = await audit(redis, sent, list(deliveries()), key_of, rules=names)
+        if not ledger.pending or time.monotonic() > deadline:
+            logger.info("ledger: %s", ledger.summary())
+            return ledger
+        await asyncio.sleep(0.5)
