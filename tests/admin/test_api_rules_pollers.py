@@ -51,7 +51,7 @@ def test_rules_load_errors_are_reported(serve_app: ServeApp, tmp_path: Path) -> 
 async def test_pollers_and_overview(redis: Redis, serve_app: ServeApp) -> None:
     """Pollers' status hashes come back typed; the overview counts the last hour and day."""
     now = time.time()
-    await redis.hset(
+    await redis.hset(  # type: ignore[misc]
         constants.POLLER_STATUS + "leads",
         mapping={
             "state": "backoff",
@@ -64,8 +64,9 @@ async def test_pollers_and_overview(redis: Redis, serve_app: ServeApp) -> None:
     event = await store_event(redis, lead(1))
     await make_run(redis, event, "lead-to-chat", "succeeded")
     with serve_app() as url:
-        pollers = httpx.get(url + "/api/pollers", headers=AUTH).json()
-        overview = httpx.get(url + "/api/overview", headers=AUTH).json()
+        async with httpx.AsyncClient(base_url=url, headers=AUTH) as client:
+            pollers = (await client.get("/api/pollers")).json()
+            overview = (await client.get("/api/overview")).json()
     leads = pollers["items"][0]
     assert leads["resource"] == "leads"
     assert leads["state"] == "backoff"
