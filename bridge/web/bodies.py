@@ -189,7 +189,8 @@ def parse_body(body: bytes, content_type: str | None) -> Any:
         if body.lstrip()[:1] in (b"{", b"["):
             return parse_json(body)
         raise BodyError(415, "no Content-Type given; send application/json or a form")
-    media, options = parse_options_header(content_type)
+    # Header values arrive latin-1 decoded; anything else is not a media type.
+    media, options = parse_options_header(content_type.encode("latin-1", "replace"))
     media_type = media.decode("latin-1").lower()
     if media_type == "application/json" or media_type.endswith("+json"):
         return parse_json(body)

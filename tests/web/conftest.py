@@ -69,9 +69,9 @@ def watcher(rules_file: Path) -> RulesWatcher:
     return rules
 
 
-def make_settings(rules: Path, **overrides: object) -> Settings:
+def make_settings(rules: Path, *, max_body_bytes: int = 1024 * 1024) -> Settings:
     """Settings for a test app (never read from the environment's BRIDGE_* values)."""
-    return Settings(_env_file=None, rules=rules, **overrides)  # type: ignore[call-arg]
+    return Settings(_env_file=None, rules=rules, max_body_bytes=max_body_bytes)
 
 
 @pytest.fixture

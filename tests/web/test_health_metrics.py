@@ -18,6 +18,11 @@ from tests.web import signing
 from tests.web.conftest import make_settings
 
 
+async def hset(redis: Redis, key: str, mapping: dict[str, str | float]) -> None:
+    """HSET a mapping (redis-py's sync/async union return type needs the ignore)."""
+    await redis.hset(key, mapping=mapping)  # type: ignore[misc]
+
+
 async def test_healthz_and_readyz_ok(client: httpx.AsyncClient) -> None:
     """Alive and ready: Redis answers, rules loaded, no poller status yet."""
     assert (await client.get("/healthz")).json() == {"status": "ok"}
@@ -31,8 +36,8 @@ async def test_readyz_refuses_when_a_poller_is_unauthorized(
     client: httpx.AsyncClient, redis: Redis
 ) -> None:
     """A poller stuck in `unauthorized` makes the replica not ready, naming the resource."""
-    await redis.hset(constants.POLLER_STATUS + "leads", mapping={"state": "ok"})
-    await redis.hset(constants.POLLER_STATUS + "tickets", mapping={"state": "unauthorized"})
+    await hset(redis, constants.POLLER_STATUS + "leads", {"state": "ok"})
+    await hset(redis, constants.POLLER_STATUS + "tickets", {"state": "unauthorized"})
     ready = await client.get("/readyz")
     assert ready.status_code == 503
     assert ready.json()["checks"]["pollers"]["unauthorized"] == ["tickets"]
@@ -83,10 +88,11 @@ async def test_metrics_report_requests_and_shared_state(
     await client.post("/hooks/nope", json={})
     await redis.zadd(constants.QUEUE_NAME, {"job1": 1, "job2": 2, "job3": 3})
     await redis.zadd(constants.DLQ_INDEX, {"dl1": 1})
-    await redis.hset(constants.STATS, mapping={"retries": 4, "dead_letters": 1, "steps_failed": 5})
-    await redis.hset(
+    await hset(redis, constants.STATS, {"retries": 4, "dead_letters": 1, "steps_failed": 5})
+    await hset(
+        redis,
         constants.POLLER_STATUS + "leads",
-        mapping={"state": "backoff", "last_success": time.time() - 90},
+        {"state": "backoff", "last_success": time.time() - 90},
     )
     text = (await client.get("/metrics")).text
     assert 'bridge_webhook_requests_total{hook="github",outcome="accepted"} 1.0' in text
