@@ -137,7 +137,7 @@ async def run_worker_async(
         running = [t for t in worker.tasks.values() if not t.done()]
         if running:
             await asyncio.wait(running, timeout=completion_wait)
-        await worker.close()
+        await _close(worker, pool)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -147,6 +147,15 @@ async def run_worker_async(
             await watcher.stop()
         await pool.aclose()
         logger.info("worker stopped")
+
+
+async def _close(worker: Worker, pool: ArqRedis) -> None:
+    """arq's Worker.close, minus closing the pool with redis' deprecated close()."""
+    worker.handle_sig(signal.SIGUSR1)  # cancels running jobs; arq re-queues them
+    await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
+    await pool.delete(worker.health_check_key)
+    if worker.on_shutdown:
+        await worker.on_shutdown(worker.ctx)
 
 
 async def _prune(pool: ArqRedis, settings: Settings, stop: asyncio.Event) -> None:
