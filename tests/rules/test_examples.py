@@ -107,8 +107,11 @@ def test_secrets_masked_and_placeholders_noted(
         """
     )
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"id": "e", "type": "perfex.leads.created", "source": "perfex",
-                                 "data": {"id": 5}}))
+    event.write_text(
+        json.dumps(
+            {"id": "e", "type": "perfex.leads.created", "source": "perfex", "data": {"id": 5}}
+        )
+    )
     assert cli.test(str(event), str(path)) == 0
     out = capsys.readouterr().out
     assert "very-secret" not in out and "abc" not in out
@@ -149,8 +152,11 @@ def test_template_error_in_dry_run_exits_1(
         """
     )
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"id": "e", "type": "perfex.leads.created", "source": "perfex",
-                                 "data": {"name": "x"}}))
+    event.write_text(
+        json.dumps(
+            {"id": "e", "type": "perfex.leads.created", "source": "perfex", "data": {"name": "x"}}
+        )
+    )
     assert cli.test(str(event), str(path)) == 1
     step = json.loads(capsys.readouterr().out)["matched"][0]["steps"][0]
     assert "nmae" in step["error"]
@@ -160,9 +166,18 @@ def test_check_as_a_subprocess() -> None:
     """The check function works from a fresh interpreter, as the CLI will call it."""
     env = {**os.environ, **EXAMPLE_ENV}
     done = subprocess.run(
-        [sys.executable, "-c", "import sys; from bridge.rules.cli import check; "
-         "sys.exit(check(sys.argv[1]))", str(RULES)],
-        capture_output=True, text=True, env=env, cwd=ROOT, timeout=60, check=False,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from bridge.rules.cli import check; sys.exit(check(sys.argv[1]))",
+            str(RULES),
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=ROOT,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == "ok: 5 rules, 3 hooks in 5 files"

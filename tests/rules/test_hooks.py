@@ -58,7 +58,9 @@ def test_scheme_key_errors(write_rules: WriteRules) -> None:
     file = path / "rules.yml"
     problems = problems_of(path)
     assert problems[0] == f"{file}:2: hook 'h': verify: hmac needs 'header'"
-    assert problems[1].startswith(f"{file}:8: hook 'gh': 'tolerance' does not apply to verify: github")
+    assert problems[1].startswith(
+        f"{file}:8: hook 'gh': 'tolerance' does not apply to verify: github"
+    )
     assert problems[2] == f"{file}:9: hook 'b': verify: basic needs 'username'"
     assert problems[3].startswith(f"{file}:13: hook 'x': verify: Input should be 'none', 'token'")
     assert problems[4].startswith(f"{file}:15: hook 'bad.name': name must be URL-safe")

@@ -51,7 +51,9 @@ def test_several_errors_in_one_file_all_reported(write_rules: WriteRules) -> Non
     )
     problems = problems_of(path)
     file = path / "rules.yml"
-    assert problems[0].startswith(f"{file}:5: rule 'a' step 1: unknown action 'perfex.leads.craete'")
+    assert problems[0].startswith(
+        f"{file}:5: rule 'a' step 1: unknown action 'perfex.leads.craete'"
+    )
     assert "did you mean 'perfex.leads.create'?" in problems[0]
     assert problems[1].startswith(f"{file}:7: rule 'b': on: no event type can ever match")
     assert problems[2] == f"{file}:12: rule 'c': unknown key 'iff' (did you mean 'if'?)"
@@ -92,7 +94,10 @@ def test_unknown_webhook_field_and_bad_retry(write_rules: WriteRules) -> None:
     )
     file = path / "rules.yml"
     problems = problems_of(path)
-    assert problems[0] == f"{file}:7: rule 'a' step 1 webhook: unknown key 'bdy' (did you mean 'body'?)"
+    assert (
+        problems[0]
+        == f"{file}:7: rule 'a' step 1 webhook: unknown key 'bdy' (did you mean 'body'?)"
+    )
     assert problems[1].startswith(f"{file}:9: rule 'a' step 1 retry: attempts: Input should be")
 
 
@@ -218,7 +223,8 @@ def test_unknown_template_name_suggests(write_rules: WriteRules) -> None:
     )
     problems = problems_of(path)
     assert problems[0].startswith(
-        f"{path / 'rules.yml'}:4: rule 'a' if: unknown name 'evnt' in template (did you mean 'event'?)"
+        f"{path / 'rules.yml'}:4: rule 'a' if: unknown name 'evnt' in template"
+        " (did you mean 'event'?)"
     )
 
 
@@ -240,7 +246,8 @@ def test_steps_reference_must_be_earlier(write_rules: WriteRules) -> None:
     )
     file = path / "rules.yml"
     assert problems_of(path) == [
-        f"{file}:6: rule 'a' step 1 webhook.body: steps.later refers to no earlier step of this rule",
+        f"{file}:6: rule 'a' step 1 webhook.body: steps.later refers to no earlier step"
+        " of this rule",
         f"{file}:10: rule 'a' step 3 if: steps.lator refers to no earlier step of this rule"
         " (did you mean 'later'?)",
     ]
@@ -261,7 +268,8 @@ def test_step_with_zero_or_two_actions(write_rules: WriteRules) -> None:
     )
     file = path / "rules.yml"
     assert problems_of(path) == [
-        f"{file}:5: rule 'a' step 1: no action: give one of 'webhook' or 'perfex.<resource>.<verb>'",
+        f"{file}:5: rule 'a' step 1: no action: give one of 'webhook'"
+        " or 'perfex.<resource>.<verb>'",
         f"{file}:7: rule 'a' step 2: 2 action keys ('webhook', 'perfex.leads.get');"
         " a step does exactly one action",
     ]
@@ -276,7 +284,8 @@ def test_on_patterns(write_rules: WriteRules) -> None:
           - {name: plain, verify: token, secret: s}
         rules:
           - name: ok
-            on: [webhook.gh.issues, webhook.gh.*, perfex.*.created, bridge.poller.gap, webhook.plain]
+            on: [webhook.gh.issues, webhook.gh.*, perfex.*.created, bridge.poller.gap,
+                 webhook.plain]
             do: [{webhook: {url: "https://x.example"}}]
           - name: bad
             on:

@@ -126,7 +126,7 @@ def test_if_error_leaves_rule_out_and_is_reported(write_rules: WriteRules) -> No
     ruleset = load_ok(path)
     event = Event(id="1", type="perfex.leads.created", source="perfex", data={})
     assert [r.name for r in ruleset.match(event)] == ["fine"]
-    matched, failed = ruleset.match_detailed(event)
+    _, failed = ruleset.match_detailed(event)
     assert [r.name for r, _ in failed] == ["broken"] and "missing" in str(failed[0][1])
 
 

@@ -16,10 +16,10 @@ rules:
 """
 
 
-async def _until(condition: object, timeout: float = 10.0) -> None:
-    """Wait (polling) until the callable returns true, or fail after `timeout` seconds."""
+async def _until(condition: object, within: float = 10.0) -> None:
+    """Wait (polling) until the callable returns true, or fail after `within` seconds."""
     assert callable(condition)
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "timed out"
         await asyncio.sleep(0.05)
