@@ -298,14 +298,14 @@ def test_on_patterns(write_rules: WriteRules) -> None:
     file = path / "rules.yml"
     problems = problems_of(path)
     assert problems[0] == (
-        f"{file}:10: rule 'bad': on: no event type can ever match 'webhook.plain.sub'"
+        f"{file}:11: rule 'bad': on: no event type can ever match 'webhook.plain.sub'"
         " (did you mean 'webhook.plain'?)"
     )
     assert problems[1] == (
-        f"{file}:11: rule 'bad': on: no event type can ever match 'perfex.leads.crated'"
+        f"{file}:12: rule 'bad': on: no event type can ever match 'perfex.leads.crated'"
         " (did you mean 'perfex.leads.created'?)"
     )
-    assert problems[2].startswith(f"{file}:12: rule 'bad': on: 'perfex leads' is not an event type")
+    assert problems[2].startswith(f"{file}:13: rule 'bad': on: 'perfex leads' is not an event type")
     assert len(problems) == 3
 
 
