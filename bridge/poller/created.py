@@ -19,6 +19,7 @@ from bridge.events import Event, EventStore
 from bridge.poller import cursor as cursors
 from bridge.poller import keys
 from bridge.poller.source import PerfexSource, PollPage, has_list
+from bridge.poller.storing import store_many
 
 logger = logging.getLogger("bridge.poller.created")
 
@@ -86,9 +87,8 @@ async def _fire(job: PollJob, records: list[dict[str, Any]], server_time: int, f
     fresh = await cursors.unseen(job.redis, job.resource, list(by_id))
     fired = 0
     if fire:
-        for rid, record in by_id.items():
-            if rid in fresh and await job.store.store(created_event(job.resource, record, rid)):
-                fired += 1
+        events = [created_event(job.resource, r, rid) for rid, r in by_id.items() if rid in fresh]
+        fired = sum(await store_many(job.store, events))
     await cursors.mark_seen(job.redis, job.resource, [r for r in by_id if r in fresh], server_time)
     return fired
 

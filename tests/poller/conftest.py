@@ -101,7 +101,7 @@ def make_settings(sandbox_url: str, redis_url: str, **overrides: Any) -> Setting
         "poll_resources": ("leads",),
     }
     values.update(overrides)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @contextlib.asynccontextmanager
@@ -117,10 +117,10 @@ async def running(service: PollerService) -> AsyncIterator[asyncio.Task[None]]:
 
 
 async def wait_until(
-    check: Callable[[], Awaitable[bool]], timeout: float = 20.0, what: str = "condition"
+    check: Callable[[], Awaitable[bool]], within: float = 20.0, what: str = "condition"
 ) -> None:
-    """Poll `check` until it is true; fail naming `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
+    """Poll `check` until it is true; fail naming `what` after `within` seconds."""
+    deadline = time.monotonic() + within
     while not await check():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
@@ -144,7 +144,7 @@ async def stored_events(redis: Redis, prefix: str = "") -> list[dict[str, Any]]:
 
 async def status(redis: Redis, resource: str) -> dict[str, str]:
     """The poller status hash of a resource, decoded."""
-    raw = await redis.hgetall(constants.POLLER_STATUS + resource)
+    raw = await redis.hgetall(constants.POLLER_STATUS + resource)  # type: ignore[misc]
     return {k.decode(): v.decode() for k, v in raw.items()}
 
 

@@ -124,7 +124,7 @@ async def test_full_page_falls_back_to_the_list_endpoint(
         await settle(redis, "leads")
     events = await stored_events(redis)
     assert len(events) == 7
-    assert await redis.hget(constants.STATS, keys.STAT_GAPS) is None
+    assert await redis.hget(constants.STATS, keys.STAT_GAPS) is None  # type: ignore[misc]
 
 
 async def _ready(redis: Redis) -> bool:
@@ -148,7 +148,7 @@ async def test_full_page_without_list_endpoint_records_a_gap(
     gaps = await stored_events(redis, "bridge.poller.gap")
     assert gaps, "no gap recorded"
     assert all(g["data"]["resource"] == "tasks" and g["data"]["limit"] == 3 for g in gaps)
-    assert await redis.hget(constants.STATS, keys.STAT_GAPS) == str(len(gaps)).encode()
+    assert await redis.hget(constants.STATS, keys.STAT_GAPS) == str(len(gaps)).encode()  # type: ignore[misc]
     assert await stored_events(redis, "perfex.") != []  # the newest ones did fire
     assert any(r.levelno == logging.ERROR and "gap" in r.getMessage() for r in caplog.records)
 

@@ -62,21 +62,22 @@ async def test_deleted_customer_is_one_deleted_event(
     [event] = await stored_events(redis)
     assert event["type"] == "perfex.customers.deleted"
     assert event["data"]["company"] == "Gone"
-    assert await redis.hkeys(keys.SNAPSHOT + "customers") == [str(kept["userid"]).encode()]
+    assert await redis.hkeys(keys.SNAPSHOT + "customers") == [str(kept["userid"]).encode()]  # type: ignore[misc]
 
 
 async def test_ticket_pages_are_all_reconciled(
     control: Control, redis: Redis, redis_url: str
 ) -> None:
     """Tickets are listed 100 a page: a change on the third page is still seen."""
-    rows = [{"subject": f"t{i}", "department": "1", "contactid": "1", "userid": "1"}
-            for i in range(230)]
+    rows = [
+        {"subject": f"t{i}", "department": "1", "contactid": "1", "userid": "1"} for i in range(230)
+    ]
     tickets = await control.create("tickets", rows)
     settings = make_settings(control.url, redis_url, poll_resources=("tickets",))
     service = PollerService(settings, redis, timing=FAST)
     async with running(service):
         await wait_until(lambda: _ready(redis, "tickets"), what="the reconcile baseline")
-        assert await redis.hlen(keys.SNAPSHOT + "tickets") == 230
+        assert await redis.hlen(keys.SNAPSHOT + "tickets") == 230  # type: ignore[misc]
         last = tickets[-1]
         await control.update("tickets", last["ticketid"], {"priority": "3"})
         await wait_until(lambda: _has(redis, 1), what="an updated ticket")

@@ -29,9 +29,19 @@ from tests.poller.conftest import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _start_poller(env: dict[str, str], *args: str) -> subprocess.Popen[bytes]:
+    """`python -m workers.poller` as a real process of its own."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "workers.poller", *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def _leads(n: int, tag: str) -> list[dict[str, str]]:
-    return [{"name": f"{tag} {i}", "status": "1", "source": "1", "assigned": "1"}
-            for i in range(n)]
+    return [{"name": f"{tag} {i}", "status": "1", "source": "1", "assigned": "1"} for i in range(n)]
 
 
 async def _count_is(redis: Redis, n: int) -> bool:
@@ -78,16 +88,14 @@ async def test_standby_takes_over_from_a_killed_poller(
         "BRIDGE_POLL_RESOURCES": "leads",
         "PYTHONPATH": str(ROOT),
     }
-    holder = subprocess.Popen(
-        [sys.executable, "-m", "workers.poller", "--lock-ttl", "1"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    holder = _start_poller(env, "--lock-ttl", "1")
     try:
         await wait_until(lambda: _has_lock(redis), what="the subprocess taking the lock")
         await settle(redis, "leads")
         standby_timing = Timing(poll_interval=0.5, reconcile_interval=1, lock_ttl=1)
         standby = PollerService(
-            make_settings(control.url, redis_url, poll_interval=0.5), redis,
+            make_settings(control.url, redis_url, poll_interval=0.5),
+            redis,
             timing=standby_timing,
         )
         async with running(standby):
@@ -110,8 +118,6 @@ async def test_standby_takes_over_from_a_killed_poller(
         if holder.poll() is None:
             holder.kill()
             holder.wait(timeout=10)
-        if holder.stderr is not None:
-            holder.stderr.close()
     events = await stored_events(redis)
     assert len(events) == 20
     assert len({e["id"] for e in events}) == 20
@@ -140,10 +146,7 @@ async def test_sigterm_releases_the_lock_and_exits_0(
         "BRIDGE_POLL_RESOURCES": "leads",
         "PYTHONPATH": str(ROOT),
     }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "workers.poller"], cwd=ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
+    process = _start_poller(env)
     try:
         await wait_until(lambda: _has_lock(redis), what="the process taking the lock")
         process.send_signal(signal.SIGTERM)
@@ -159,9 +162,13 @@ def test_missing_perfex_url_is_one_clear_line() -> None:
     """Without BRIDGE_PERFEX_URL the process says so on one line and exits 1."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("BRIDGE_")}
     result = subprocess.run(
-        [sys.executable, "-m", "workers.poller"], cwd=ROOT, capture_output=True, text=True,
+        [sys.executable, "-m", "workers.poller"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
         env={**env, "PYTHONPATH": str(ROOT), "BRIDGE_REDIS_URL": "redis://127.0.0.1:1/0"},
-        timeout=60, check=False,
+        timeout=60,
+        check=False,
     )
     assert result.returncode == 1
     assert "BRIDGE_PERFEX_URL" in result.stderr
