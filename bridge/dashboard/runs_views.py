@@ -82,6 +82,7 @@ async def run_page(request: Request, session: dict[str, Any]) -> Response:
         "event": event.to_dict() if event else None,
         "attempts": attempts,
         "letter_id": await dlq_views.letter_of_run(request, run_id),
+        "notice": dlq_views.NOTICES.get(request.query_params.get("done", "")),
     }
     return page(request, "run.html", context)
 
