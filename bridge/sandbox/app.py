@@ -62,9 +62,10 @@ def create_app(
     store = Store(db_path)
     sandbox = Sandbox(store=store, token=token, control_token=control_token or token)
     if store.is_empty:
-        install_setup(store, sandbox.clock)
-        if seed:
-            install_demo(store, sandbox.clock)
+        with store.batch():
+            install_setup(store, sandbox.clock)
+            if seed:
+                install_demo(store, sandbox.clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

@@ -106,7 +106,8 @@ async def records(request: Request) -> Response:
     many = body if isinstance(body, list) else [body]
     if not all(isinstance(item, dict) for item in many):
         return _bad("body must be a JSON object or a list of them")
-    created = [direct.insert(sandbox.store, sandbox.clock, table, item) for item in many]
+    with sandbox.store.batch():
+        created = [direct.insert(sandbox.store, sandbox.clock, table, item) for item in many]
     shown = [_shown(sandbox, table, r) for r in created]
     return JSONResponse(shown if isinstance(body, list) else shown[0], 201)
 
@@ -187,13 +188,14 @@ async def reset(request: Request) -> Response:
 
 def reset_sandbox(sandbox: Sandbox, *, seed: bool) -> None:
     """Empty the store, install the setup lists (and demo records), drop faults and log."""
-    sandbox.store.clear()
     sandbox.faults.clear()
     sandbox.calls.clear()
     sandbox.clock.reset()
-    install_setup(sandbox.store, sandbox.clock)
-    if seed:
-        install_demo(sandbox.store, sandbox.clock)
+    with sandbox.store.batch():
+        sandbox.store.clear()
+        install_setup(sandbox.store, sandbox.clock)
+        if seed:
+            install_demo(sandbox.store, sandbox.clock)
 
 
 def control_routes() -> list[BaseRoute]:

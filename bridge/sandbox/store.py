@@ -12,6 +12,8 @@ import json
 import logging
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +36,11 @@ class Store:
         self._counters: dict[str, int] = {}
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
+        self._batch = 0
         if db_path is not None:
             self._db = sqlite3.connect(str(db_path), check_same_thread=False)
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             self._load()
 
@@ -45,6 +50,21 @@ class Store:
             self._tables.setdefault(tbl, {})[int(rid)] = json.loads(body)
         for tbl, last_id in self._db.execute("SELECT tbl, last_id FROM counters"):
             self._counters[tbl] = int(last_id)
+
+    def _commit(self) -> None:
+        if self._db is not None and self._batch == 0:
+            self._db.commit()
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group many writes into one SQLite transaction (seeding, resets)."""
+        with self._lock:
+            self._batch += 1
+            try:
+                yield
+            finally:
+                self._batch -= 1
+                self._commit()
 
     @property
     def is_empty(self) -> bool:
@@ -60,7 +80,7 @@ class Store:
                 self._db.execute(
                     "INSERT OR REPLACE INTO counters (tbl, last_id) VALUES (?, ?)", (table, value)
                 )
-                self._db.commit()
+                self._commit()
             return value
 
     def put(self, table: str, rid: int, record: Record) -> None:
@@ -78,7 +98,7 @@ class Store:
                     "INSERT OR REPLACE INTO counters (tbl, last_id) VALUES (?, ?)",
                     (table, self._counters[table]),
                 )
-                self._db.commit()
+                self._commit()
 
     def get(self, table: str, rid: int) -> Record | None:
         """A copy of one record, or None."""
@@ -100,7 +120,7 @@ class Store:
             removed = self._tables.get(table, {}).pop(rid, None)
             if removed is not None and self._db is not None:
                 self._db.execute("DELETE FROM records WHERE tbl = ? AND id = ?", (table, rid))
-                self._db.commit()
+                self._commit()
             return removed is not None
 
     def has_table(self, table: str) -> bool:
@@ -115,7 +135,7 @@ class Store:
             if self._db is not None:
                 self._db.execute("DELETE FROM records")
                 self._db.execute("DELETE FROM counters")
-                self._db.commit()
+                self._commit()
 
     def close(self) -> None:
         """Close the SQLite file, if any."""

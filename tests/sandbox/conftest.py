@@ -25,11 +25,22 @@ def shared_url() -> Iterator[str]:
         yield url
 
 
+@pytest.fixture(scope="session")
+def _clients(shared_url: str) -> Iterator[dict[str, httpx.Client]]:
+    """Long-lived clients of the shared sandbox (creating one costs an SSL context)."""
+    control_headers = {"X-Sandbox-Token": CONTROL_TOKEN}
+    with (
+        httpx.Client(base_url=shared_url + "/api", headers={"authtoken": TOKEN}) as api,
+        httpx.Client(base_url=shared_url + "/_sandbox", headers=control_headers) as control,
+        httpx.Client() as raw,
+    ):
+        yield {"api": api, "control": control, "raw": raw}
+
+
 @pytest.fixture
-def sandbox_url(shared_url: str) -> str:
+def sandbox_url(shared_url: str, _clients: dict[str, httpx.Client]) -> str:
     """A fresh, unseeded sandbox (setup lists only): the shared one, reset."""
-    headers = {"X-Sandbox-Token": CONTROL_TOKEN}
-    response = httpx.post(shared_url + "/_sandbox/reset", headers=headers, json={})
+    response = _clients["control"].post("/reset", json={})
     assert response.status_code == 200, response.text
     return shared_url
 
@@ -42,18 +53,21 @@ def seeded_url(serve: Serve) -> Iterator[str]:
 
 
 @pytest.fixture
-def api(sandbox_url: str) -> Iterator[httpx.Client]:
+def api(sandbox_url: str, _clients: dict[str, httpx.Client]) -> httpx.Client:
     """A client of the sandbox's /api with the right authtoken header."""
-    with httpx.Client(base_url=sandbox_url + "/api", headers={"authtoken": TOKEN}) as client:
-        yield client
+    return _clients["api"]
 
 
 @pytest.fixture
-def control(sandbox_url: str) -> Iterator[httpx.Client]:
+def control(sandbox_url: str, _clients: dict[str, httpx.Client]) -> httpx.Client:
     """A client of the sandbox's control API with its token."""
-    headers = {"X-Sandbox-Token": CONTROL_TOKEN}
-    with httpx.Client(base_url=sandbox_url + "/_sandbox", headers=headers) as client:
-        yield client
+    return _clients["control"]
+
+
+@pytest.fixture
+def raw(sandbox_url: str, _clients: dict[str, httpx.Client]) -> httpx.Client:
+    """A client without any token, for full URLs of the (reset) shared sandbox."""
+    return _clients["raw"]
 
 
 def make_record(control: httpx.Client, table: str, **fields: Any) -> dict[str, Any]:

@@ -11,40 +11,40 @@ from bridge.sandbox.app import create_app
 from tests.sandbox.conftest import CONTROL_TOKEN, TOKEN
 
 
-def test_missing_token_is_401(sandbox_url: str) -> None:
+def test_missing_token_is_401(sandbox_url: str, raw: httpx.Client) -> None:
     """No authtoken: 401 Token is not defined."""
-    response = httpx.get(sandbox_url + "/api/customers")
+    response = raw.get(sandbox_url + "/api/customers")
     assert response.status_code == 401
     assert response.json() == {"status": False, "message": "Token is not defined."}
 
 
-def test_wrong_token_is_401(sandbox_url: str) -> None:
+def test_wrong_token_is_401(sandbox_url: str, raw: httpx.Client) -> None:
     """A wrong authtoken: 401 Invalid Token, on the API and on poll in every form."""
     wrong = "not-the-token"
-    assert httpx.get(sandbox_url + "/api/leads", headers={"authtoken": wrong}).json() == {
+    assert raw.get(sandbox_url + "/api/leads", headers={"authtoken": wrong}).json() == {
         "status": False,
         "message": "Invalid Token",
     }
     poll = sandbox_url + "/api/zapier/poll/leads"
-    assert httpx.get(poll, headers={"Authorization": f"Bearer {wrong}"}).status_code == 401
-    assert httpx.get(poll, params={"authtoken": wrong}).status_code == 401
-    assert httpx.get(poll).status_code == 401
+    assert raw.get(poll, headers={"Authorization": f"Bearer {wrong}"}).status_code == 401
+    assert raw.get(poll, params={"authtoken": wrong}).status_code == 401
+    assert raw.get(poll).status_code == 401
 
 
-def test_bearer_only_opens_zapier(sandbox_url: str) -> None:
+def test_bearer_only_opens_zapier(sandbox_url: str, raw: httpx.Client) -> None:
     """Outside the zapier endpoints only the authtoken header counts."""
     headers = {"Authorization": f"Bearer {TOKEN}"}
-    assert httpx.get(sandbox_url + "/api/leads", headers=headers).status_code == 401
-    assert httpx.get(sandbox_url + "/api/leads", params={"authtoken": TOKEN}).status_code == 401
+    assert raw.get(sandbox_url + "/api/leads", headers=headers).status_code == 401
+    assert raw.get(sandbox_url + "/api/leads", params={"authtoken": TOKEN}).status_code == 401
 
 
-def test_control_api_refuses_without_its_token(sandbox_url: str) -> None:
+def test_control_api_refuses_without_its_token(sandbox_url: str, raw: httpx.Client) -> None:
     """The control API answers 401 without X-Sandbox-Token, or with the API token."""
     for headers in ({}, {"X-Sandbox-Token": TOKEN}, {"authtoken": CONTROL_TOKEN}):
-        response = httpx.get(sandbox_url + "/_sandbox/calls", headers=headers)
+        response = raw.get(sandbox_url + "/_sandbox/calls", headers=headers)
         assert response.status_code == 401
         assert "X-Sandbox-Token" in response.json()["error"]
-    refused = httpx.post(sandbox_url + "/_sandbox/reset", json={})
+    refused = raw.post(sandbox_url + "/_sandbox/reset", json={})
     assert refused.status_code == 401
 
 

@@ -89,14 +89,16 @@ def test_bad_fault_spec_is_400(control: httpx.Client) -> None:
     assert "count" in bad.json()["error"]
 
 
-def test_faults_apply_before_the_token_check(sandbox_url: str, control: httpx.Client) -> None:
+def test_faults_apply_before_the_token_check(
+    sandbox_url: str, raw: httpx.Client, control: httpx.Client
+) -> None:
     """A down server answers 503 whatever the token."""
     add_fault(control, route="*", mode="down")
-    assert httpx.get(sandbox_url + "/api/leads").status_code == 503
+    assert raw.get(sandbox_url + "/api/leads").status_code == 503
 
 
 def test_call_log_records_calls_without_tokens(
-    sandbox_url: str, api: httpx.Client, control: httpx.Client
+    sandbox_url: str, raw: httpx.Client, api: httpx.Client, control: httpx.Client
 ) -> None:
     """Every call is logged with method, path, query, form fields and status; no token."""
     add_fault(control, route="/api/common/*", mode="error", count=1)
@@ -110,9 +112,9 @@ def test_call_log_records_calls_without_tokens(
             "password": "hunter2",
         },
     )
-    httpx.get(sandbox_url + "/api/zapier/poll/leads", params={"authtoken": TOKEN, "limit": 5})
+    raw.get(sandbox_url + "/api/zapier/poll/leads", params={"authtoken": TOKEN, "limit": 5})
     api.get("/common/tax_data")
-    httpx.get(sandbox_url + "/api/leads", headers={"authtoken": "wrong"})
+    raw.get(sandbox_url + "/api/leads", headers={"authtoken": "wrong"})
     calls = control.get("/calls").json()
     assert [(c["method"], c["path"], c["status"]) for c in calls] == [
         ("POST", "/api/leads", 200),
