@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Protocol
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -37,7 +38,7 @@ from starlette.routing import BaseRoute, Route
 
 from bridge.connection import redis_client
 from bridge.events import EventStore
-from bridge.rules import RulesWatcher
+from bridge.rules import Ruleset, RulesWatcher
 from bridge.settings import Settings
 from bridge.web.health import healthz, readyz
 from bridge.web.hooks import hook_routes
@@ -47,6 +48,13 @@ logger = logging.getLogger("bridge.web.app")
 
 #: An extra resource for added routes: called with the app, entered in the lifespan.
 Lifespan = Callable[[Starlette], AbstractAsyncContextManager[None]]
+
+
+class RulesSource(Protocol):
+    """The current rules: a RulesWatcher (whose `.errors` /readyz reports) or a fixed holder."""
+
+    @property
+    def current(self) -> Ruleset: ...
 
 
 def core_routes() -> list[BaseRoute]:
@@ -77,7 +85,7 @@ def create_app(
     settings: Settings,
     *,
     redis_url: str | None = None,
-    rules: RulesWatcher | None = None,
+    rules: RulesSource | None = None,
     routes: Sequence[BaseRoute] = (),
     middleware: Sequence[Middleware] = (),
     lifespans: Sequence[Lifespan] = (),
