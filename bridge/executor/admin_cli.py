@@ -52,7 +52,9 @@ def dlq_list(settings: Settings) -> int:
         for letter in letters:
             when = datetime.fromtimestamp(float(letter["time"]), UTC).strftime("%Y-%m-%d %H:%M:%S")
             step = "-" if letter.get("step") is None else str(letter["step"])
-            print(f"{when:<20} {letter['status']:<7} {letter['rule']:<24} {step:>4}  {letter['id']}")
+            print(
+                f"{when:<20} {letter['status']:<7} {letter['rule']:<24} {step:>4}  {letter['id']}"
+            )
             print(f"{'':<58}{letter.get('error') or ''}")
         print(f"{len(letters)} dead letter(s). Replay: bridge dlq replay ID | --all")
         return 0

@@ -93,9 +93,9 @@ class Router:
             self._own_pending = False
         if time.monotonic() - self._last_claim > self.claim_idle_ms / 2000:
             self._last_claim = time.monotonic()
-            claimed = await self._claim()
+            claimed = await self.claim_stale()
             if claimed:
-                return await self.route(claimed)
+                return claimed
         return await self.route(await self._read(">", block=self.block_ms))
 
     async def _read(self, start: str, block: int | None) -> list[Entry]:
@@ -108,7 +108,8 @@ class Router:
         )
         return [_entry(e) for _stream, entries in answer or [] for e in entries]
 
-    async def _claim(self) -> list[Entry]:
+    async def claim_stale(self) -> int:
+        """Take over and route entries another consumer left pending past `claim_idle`."""
         result = await self.redis.xautoclaim(
             constants.EVENT_STREAM,
             keys.ROUTER_GROUP,
@@ -120,7 +121,7 @@ class Router:
         entries = [_entry(e) for e in result[1] if e and e[1]]
         if entries:
             logger.info("router: took over %d entries a stopped router left", len(entries))
-        return entries
+        return await self.route(entries)
 
     async def route(self, entries: list[Entry]) -> int:
         """Create the runs of these entries' events, then acknowledge the entries."""

@@ -41,7 +41,7 @@ from bridge.rules.templates import evaluate_condition, make_context, render_step
 
 logger = logging.getLogger("bridge.executor.runner")
 
-#: Seconds kept free at the end of a job's time budget.
+#: Seconds kept free at the end of a job's time budget (at most a fifth of it).
 _MARGIN = 5.0
 
 
@@ -101,7 +101,10 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
     if old == RunStatus.queued:
         pending.count("runs_started")
     run.status, run.next_attempt_at = RunStatus.running.value, None
-    deadline = time.monotonic() + ex.job_timeout - _MARGIN
+    margin = min(_MARGIN, ex.job_timeout / 5)
+    deadline = time.monotonic() + ex.job_timeout - margin
+    step_cap = ex.job_timeout - 2 * margin  # the longest one step may take
+    ran = 0
     event_dict = event.to_dict()
     while run.next_step < len(rule.steps):
         step = rule.steps[run.next_step]
@@ -117,9 +120,11 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
             params = render_step(step, context)
         except TemplateError as exc:
             return await _give_up(ex, run, old, pending, step.index, str(exc), False)
-        budget = min(deadline - time.monotonic(), ex.job_timeout - 2 * _MARGIN)
-        if budget < webhook.DEFAULT_TIMEOUT:
+        remaining = deadline - time.monotonic()
+        if ran and remaining < step_cap:
             return await _defer(ex, run, old, pending, 0.0, "continued in a new job")
+        budget = min(remaining, step_cap)
+        ran += 1
         target = "perfex" if step.action != "webhook" else actions.webhook_target(params)
         admission = await ex.limiter.acquire(target)
         if not admission.admitted:
@@ -169,7 +174,7 @@ async def _attempt(
             event=event,
             msg_id=webhook.webhook_id(run.id, run.next_step),
             allow_private=ex.allow_private,
-            max_timeout=budget - 1,
+            max_timeout=max(budget - 0.5, 0.1),
             secrets=secrets,
         )
     else:

@@ -47,6 +47,8 @@ class Receiver:
 
     script: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
     default: int = 200
+    #: Seconds to wait before answering (after the request is recorded).
+    delay: float = 0.0
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -75,6 +77,8 @@ class Receiver:
             self.received.append(Received(path, headers, body, time.time()))
             answers = self.script.get(path)
             status, extra = answers.pop(0) if answers else (self.default, {})
+        if self.delay:
+            await asyncio.sleep(self.delay)
         raw = [(k.encode(), v.encode()) for k, v in extra.items()]
         raw.append((b"content-type", b"application/json"))
         await send({"type": "http.response.start", "status": status, "headers": raw})
@@ -82,7 +86,9 @@ class Receiver:
         await send({"type": "http.response.body", "body": payload})
 
 
-async def store_event(redis: Redis, event_id: str, type_: str = "perfex.leads.created", **data: Any) -> Event:
+async def store_event(
+    redis: Redis, event_id: str, type_: str = "perfex.leads.created", **data: Any
+) -> Event:
     """Store an event the way the poller and the web part do."""
     event = Event(id=event_id, type=type_, source="test", data=data)
     assert await EventStore(redis).store(event)

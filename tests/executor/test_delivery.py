@@ -91,7 +91,9 @@ rules:
       - id: second
         webhook:
           url: "{url}/second"
-          body: {{first_status: "{{{{ steps.first.status }}}}", ok: "{{{{ steps.first.body.ok }}}}"}}
+          body:
+            first_status: "{{{{ steps.first.status }}}}"
+            ok: "{{{{ steps.first.body.ok }}}}"
         retry: {FAST}
 """
     async with worker(settings, rules_from(rules)):

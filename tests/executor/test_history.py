@@ -24,7 +24,7 @@ async def _dump(redis: Redis) -> bytes:
         if kind == "string":
             out += await redis.get(key) or b""
         elif kind == "list":
-            out += b"".join(await redis.lrange(key, 0, -1))
+            out += b"".join(await redis.lrange(key, 0, -1))  # type: ignore[misc]
         elif kind == "hash":
             out += b"".join(await redis.hvals(key))  # type: ignore[misc]
     return out
@@ -99,7 +99,9 @@ rules:
     while page.next_cursor is not None:
         page = await history.list_runs(redis, limit=3, cursor=page.next_cursor)
         seen += [r["id"] for r in page.runs]
-    assert sorted(seen) == sorted([f"p{n}:good" for n in range(5)] + [f"p{n}:bad" for n in range(3)])
+    assert sorted(seen) == sorted(
+        [f"p{n}:good" for n in range(5)] + [f"p{n}:bad" for n in range(3)]
+    )
     failed = await history.list_runs(redis, status="failed")
     assert sorted(r["id"] for r in failed.runs) == ["p0:bad", "p1:bad", "p2:bad"]
     assert len((await history.list_runs(redis, rule="good")).runs) == 5

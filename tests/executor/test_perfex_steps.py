@@ -67,7 +67,9 @@ async def test_perfex_404_is_not_retried_and_outputs_are_kept(
     assert len(read) == 1 and read[0]["status"] == 404 and read[0]["outcome"] == "failed"
     assert read[0]["request"]["path"] == "/leads/{id}"
     assert TOKEN not in str(run)
-    calls = httpx.get(sandbox + "/_sandbox/calls", headers={"x-sandbox-token": TOKEN}).json()
+    async with httpx.AsyncClient() as client:
+        answer = await client.get(sandbox + "/_sandbox/calls", headers={"x-sandbox-token": TOKEN})
+    calls = answer.json()
     assert TOKEN not in str(calls)
 
 
