@@ -2,7 +2,7 @@
 
 GET  /_sandbox/clock                      the sandbox clock
 POST /_sandbox/clock                      {"set": ts, "freeze": bool}, {"advance": s},
-                                          or {"reset": true}
+                                          {"timezone": "Europe/Athens"} or {"reset": true}
 GET  /_sandbox/records/{table}            every record, as stored
 POST /_sandbox/records/{table}            create one (a JSON object) or many (a list)
 GET|PUT|PATCH|DELETE /_sandbox/records/{table}/{id}
@@ -93,6 +93,11 @@ async def clock(request: Request) -> Response:
                 sandbox.clock.advance(float(body["advance"]))
         except (TypeError, ValueError):
             return _bad("set and advance take numbers of seconds")
+        if "timezone" in body:
+            try:
+                sandbox.clock.set_timezone(str(body["timezone"]))
+            except ValueError as exc:
+                return _bad(str(exc))
     return JSONResponse(sandbox.clock.snapshot())
 
 

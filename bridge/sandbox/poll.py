@@ -1,7 +1,8 @@
 """The zapier endpoints, with the real controller's quirks (see the project's poll notes).
 
 - the filter is on the creation column only, `>= since` at one-second resolution, in the
-  server's local time (the sandbox's is UTC); invoices compare the date part only;
+  server's local time (the sandbox clock's timezone, UTC unless set); invoices compare
+  the date part only;
 - newest first, cut at `limit` (default 50); `since` defaults to now - 24 h;
 - customers need active = 1, leads junk = 0, tasks and tickets status != 5;
 - `meta.next_poll` is the sandbox clock's time() at the end of the request;
@@ -96,7 +97,8 @@ def poll_rows(request: Request, resource: str, since: int, limit: int) -> list[R
     if resource not in POLLED or limit <= 0:
         return []
     column, date_only, keep = POLLED[resource]
-    bound = local_date(since) if date_only else local_datetime(since)
+    tz = sandbox_of(request).clock.tz
+    bound = local_date(since, tz) if date_only else local_datetime(since, tz)
     store = sandbox_of(request).store
     rows = [
         r
@@ -125,7 +127,9 @@ async def test(request: Request, resource: str) -> Response:
     column = POLLED[resource][0]
     cutoff = sandbox.clock.now() - 30 * 86400
     recent = [
-        r for r in sandbox.store.all(resource) if (parse_local(str(r.get(column))) or 0) >= cutoff
+        r
+        for r in sandbox.store.all(resource)
+        if (parse_local(str(r.get(column)), sandbox.clock.tz) or 0) >= cutoff
     ]
     if not recent:
         return JSONResponse({"status": True, "data": SAMPLES[resource]})

@@ -221,3 +221,16 @@ def test_zapier_test_gives_a_recent_record_or_a_sample(
     assert api.get("/zapier/test/customers").json()["data"]["company"] == "Sample Company"
     make_record(control, "customers", company="Fresh")
     assert api.get("/zapier/test/customers").json()["data"]["company"] == "Fresh"
+
+
+def test_server_timezone_drives_local_times(api: httpx.Client, control: httpx.Client) -> None:
+    """With a PHP timezone set, creation times are local there and `since` is read there."""
+    freeze(control, T0)
+    assert control.post("/clock", json={"timezone": "Europe/Athens"}).status_code == 200
+    api.post("/leads", data={"name": "Greek", "source": "1", "status": "1", "assigned": "1"})
+    assert api.get("/leads/1").json()["dateadded"] == "2026-03-10 11:00:00"
+    assert [r["name"] for r in poll(api, "leads", since=T0)["data"]] == ["Greek"]
+    assert poll(api, "leads", since=T0 + 1)["data"] == []
+    bad = control.post("/clock", json={"timezone": "Mars/Olympus"})
+    assert bad.status_code == 400
+    assert "Mars/Olympus" in bad.json()["error"]
