@@ -80,7 +80,7 @@ def bridge_with_worker(redis_url: str, receiver: str, tmp_path: Path) -> Iterato
         redis_url=redis_url,
         rules=rules,
         allow_private_targets=True,
-        _env_file=None,  # type: ignore[call-arg]
+        _env_file=None,
     )
     app = create_app(
         settings,
