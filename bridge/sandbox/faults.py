@@ -9,6 +9,8 @@ Modes:
     slow        the call waits `seconds` before being served normally.
     error       the sandbox answers `status` (500 by default) with PHP's error page.
     rate_limit  the sandbox answers 429 with a `Retry-After: <retry_after>` header.
+    reject      the sandbox answers like Perfex failing an action: `status` (404 by default)
+                with {"status": false, "message": <message>} (default "add fail").
 
 A fault with a `count` fires that many times, then goes away; without one it stays until
 cleared. Patterns are shell globs over the path (`/api/zapier/poll/*`), optionally for one
@@ -25,8 +27,8 @@ from typing import Any, Literal
 
 logger = logging.getLogger("bridge.sandbox.faults")
 
-FaultMode = Literal["down", "drop", "slow", "error", "rate_limit"]
-MODES: tuple[str, ...] = ("down", "drop", "slow", "error", "rate_limit")
+FaultMode = Literal["down", "drop", "slow", "error", "rate_limit", "reject"]
+MODES: tuple[str, ...] = ("down", "drop", "slow", "error", "rate_limit", "reject")
 
 
 @dataclass
@@ -41,6 +43,7 @@ class Fault:
     count: int | None = None
     retry_after: int = 1
     status: int = 500
+    message: str = "add fail"
 
     def applies(self, method: str, path: str) -> bool:
         """Whether this fault covers a request."""
@@ -76,7 +79,8 @@ class FaultTable:
             seconds=float(spec.get("seconds", 0.0)),
             count=count,
             retry_after=int(spec.get("retry_after", 1)),
-            status=int(spec.get("status", 500)),
+            status=int(spec.get("status", 404 if mode == "reject" else 500)),
+            message=str(spec.get("message", "add fail")),
         )
         self._faults.append(fault)
         logger.info("fault added: %s", fault)

@@ -62,6 +62,8 @@ def _fault_response(fault: Fault) -> Response:
             429,
             headers={"Retry-After": str(fault.retry_after)},
         )
+    if fault.mode == "reject":
+        return JSONResponse({"status": False, "message": fault.message}, fault.status)
     return HTMLResponse(_PHP_ERROR, fault.status)
 
 

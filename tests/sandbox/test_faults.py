@@ -136,3 +136,16 @@ def test_control_calls_are_not_logged(api: httpx.Client, control: httpx.Client) 
     control.get("/clock")
     api.get("/leads")
     assert [c["path"] for c in control.get("/calls").json()] == ["/api/leads"]
+
+
+def test_reject_answers_like_a_perfex_failure(api: httpx.Client, control: httpx.Client) -> None:
+    """`reject` answers 404 {"status": false, "message": ...}, Perfex's way of failing."""
+    add_fault(
+        control, route="/api/leads", mode="reject", method="POST", count=1, message="Lead add fail."
+    )
+    form = {"name": "X", "source": "1", "status": "1", "assigned": "1"}
+    failed = api.post("/leads", data=form)
+    assert failed.status_code == 404
+    assert failed.json() == {"status": False, "message": "Lead add fail."}
+    assert api.post("/leads", data=form).status_code == 200
+    assert len(control.get("/records/leads").json()) == 1
