@@ -42,8 +42,6 @@ class Resource:
     status_key: str = "status"
     #: The `status` value an update success carries (the reference says false for some).
     update_status: bool = True
-    #: Delete lives at /api/delete/<name>/{id} (True) or /api/<name>/{id} (False).
-    delete_prefixed: bool = True
     #: GET by id answers a one-element list instead of an object.
     get_as_list: bool = False
     #: List and search answer {"data": [...], "meta": {...}} pages.
@@ -61,34 +59,33 @@ class Resource:
     add_fail_error: int | None = None
 
 
-def _msgs(add: str, add_fail: str, upd: str, upd_fail: str, dele: str, dele_fail: str) -> Any:
+def _cols(spec: str) -> dict[str, Any]:
+    """Column defaults from "name=value" words; `~` is NULL: "vat= active=1 leadid=~"."""
+    pairs = (word.split("=", 1) for word in spec.split())
+    return {name: (None if value == "~" else value) for name, value in pairs}
+
+
+def _req(spec: str) -> tuple[tuple[str, str], ...]:
+    """Mandatory fields from "field=Label|field=Label" ("newitems[]" means an array)."""
+    pairs = (item.split("=", 1) for item in spec.split("|"))
+    return tuple((name, label) for name, label in pairs)
+
+
+def _msgs(spec: str) -> tuple[str, str, str, str, str, str]:
+    """The six messages from "add|add fail|update|update fail|delete|delete fail"."""
+    add, add_fail, upd, upd_fail, dele, dele_fail = spec.split("|")
     return (add, add_fail, upd, upd_fail, dele, dele_fail)
 
 
-_SALES = {
-    "sent": "0",
-    "datesend": None,
-    "deleted_customer_name": None,
-    "number_format": "1",
-    "subtotal": "0.00",
-    "total_tax": "0.00",
-    "total": "0.00",
-    "adjustment": "0.00",
-    "addedfrom": "1",
-    "status": "1",
-    "clientnote": "",
-    "adminnote": "",
-    "discount_percent": "0.00",
-    "discount_total": "0.00",
-    "discount_type": "",
-    "terms": "",
-    "sale_agent": "0",
-    "project_id": "0",
-    "include_shipping": "0",
-    "show_quantity_as": "1",
-    "short_link": None,
-    **_ADDRESS,
-}
+_SALES = (
+    _cols(
+        "sent=0 datesend=~ deleted_customer_name=~ number_format=1 subtotal=0.00 total_tax=0.00 "
+        "total=0.00 adjustment=0.00 addedfrom=1 status=1 clientnote= adminnote= "
+        "discount_percent=0.00 discount_total=0.00 discount_type= terms= sale_agent=0 project_id=0 "
+        "include_shipping=0 show_quantity_as=1 short_link=~"
+    )
+    | _ADDRESS
+)
 
 RESOURCES: dict[str, Resource] = {
     r.name: r
@@ -96,747 +93,392 @@ RESOURCES: dict[str, Resource] = {
         Resource(
             "customers",
             id_keys=("userid",),
-            required=(("company", "Company"),),
-            update_required=(("company", "Company"),),
+            customfield_slug="customers",
+            required=_req("company=Company"),
+            update_required=_req("company=Company"),
             defaults={
-                "vat": "",
-                "phonenumber": "",
-                "country": "0",
-                "city": "",
-                "zip": "",
-                "state": "",
-                "address": "",
-                "website": "",
-                "active": "1",
-                "leadid": None,
                 **_ADDRESS,
-                "longitude": None,
-                "latitude": None,
-                "default_language": "",
-                "default_currency": "0",
-                "show_primary_contact": "0",
-                "stripe_id": None,
-                "registration_confirmed": "1",
-                "addedfrom": "1",
+                **_cols(
+                    "vat= phonenumber= country=0 city= zip= state= address= website= active=1 "
+                    "leadid=~ longitude=~ latitude=~ default_language= default_currency=0 "
+                    "show_primary_contact=0 stripe_id=~ registration_confirmed=1 addedfrom=1"
+                ),
             },
             messages=_msgs(
-                "Customer add successful.",
-                "Customer add fail.",
-                "Customer Update Successful.",
-                "Customer Update Fail.",
-                "Customer Delete Successful.",
-                "Customer Delete Fail.",
+                "Customer add successful.|Customer add fail.|Customer Update Successful.|"
+                "Customer Update Fail.|Customer Delete Successful.|Customer Delete Fail."
             ),
-            customfield_slug="customers",
         ),
         Resource(
             "contacts",
-            required=(
-                ("customer_id", "Customer Id"),
-                ("firstname", "First Name"),
-                ("lastname", "Last Name"),
-                ("email", "Email"),
+            customfield_slug="contacts",
+            required=_req(
+                "customer_id=Customer Id|firstname=First Name|lastname=Last Name|email=Email"
             ),
-            update_required=(
-                ("firstname", "First Name"),
-                ("lastname", "Last Name"),
-                ("email", "Email"),
-            ),
+            update_required=_req("firstname=First Name|lastname=Last Name|email=Email"),
             defaults={
-                "userid": "0",
-                "is_primary": "0",
-                "phonenumber": "",
-                "title": None,
-                "active": "1",
-                "profile_image": None,
-                "direction": None,
-                "invoice_emails": "0",
-                "estimate_emails": "0",
-                "credit_note_emails": "0",
-                "contract_emails": "0",
-                "task_emails": "0",
-                "project_emails": "0",
-                "ticket_emails": "0",
-                "last_login": None,
+                **_cols(
+                    "userid=0 is_primary=0 phonenumber= title=~ active=1 profile_image=~ "
+                    "direction=~ invoice_emails=0 estimate_emails=0 credit_note_emails=0 "
+                    "contract_emails=0 task_emails=0 project_emails=0 ticket_emails=0 "
+                    "last_login=~"
+                )
             },
             messages=_msgs(
-                "Contact added successfully",
-                "Contact add fail",
-                "Contact Updated Successfully",
-                "Contact add fail",
-                "Contact Deleted Successfully",
-                "Contact Delete Fail",
+                "Contact added successfully|Contact add fail|Contact Updated Successfully|"
+                "Contact add fail|Contact Deleted Successfully|Contact Delete Fail"
             ),
-            customfield_slug="contacts",
         ),
         Resource(
             "leads",
             created="dateadded",
-            required=(
-                ("source", "Source"),
-                ("status", "Status"),
-                ("name", "Lead Name"),
-                ("assigned", "Assigned"),
-            ),
-            update_required=(
-                ("source", "Source"),
-                ("status", "Status"),
-                ("name", "Lead Name"),
-                ("assigned", "Assigned"),
-            ),
+            customfield_slug="leads",
+            required=_req("source=Source|status=Status|name=Lead Name|assigned=Assigned"),
+            update_required=_req("source=Source|status=Status|name=Lead Name|assigned=Assigned"),
             defaults={
-                "hash": "",
-                "contact": "",
-                "title": "",
-                "company": "",
-                "description": "",
-                "country": "0",
-                "zip": "",
-                "city": "",
-                "state": "",
-                "address": "",
-                "email": "",
-                "website": "",
-                "phonenumber": "",
-                "from_form_id": "0",
-                "addedfrom": "1",
-                "lastcontact": None,
-                "last_status_change": None,
-                "junk": "0",
-                "lost": "0",
-                "is_public": "0",
-                "client_id": "0",
-                "default_language": "",
-                "date_converted": None,
+                **_cols(
+                    "hash= contact= title= company= description= country=0 zip= city= state= "
+                    "address= email= website= phonenumber= from_form_id=0 addedfrom=1 "
+                    "lastcontact=~ last_status_change=~ junk=0 lost=0 is_public=0 client_id=0 "
+                    "default_language= date_converted=~"
+                )
             },
             messages=_msgs(
-                "Lead add successful.",
-                "Lead add fail.",
-                "Lead Update Successful.",
-                "Lead Update Fail.",
-                "Lead Delete Successful.",
-                "Lead Delete Fail.",
+                "Lead add successful.|Lead add fail.|Lead Update Successful.|"
+                "Lead Update Fail.|Lead Delete Successful.|Lead Delete Fail."
             ),
-            customfield_slug="leads",
         ),
         Resource(
             "tasks",
             created="dateadded",
-            required=(("name", "Task Name"), ("startdate", "Task Start Date")),
+            customfield_slug="tasks",
+            required=_req("name=Task Name|startdate=Task Start Date"),
             defaults={
-                "description": "",
-                "priority": "2",
-                "duedate": None,
-                "datefinished": None,
-                "addedfrom": "1",
-                "is_added_from_contact": "0",
-                "status": "1",
-                "recurring_type": None,
-                "repeat_every": "0",
-                "recurring": "0",
-                "is_recurring_from": None,
-                "cycles": "0",
-                "rel_id": None,
-                "rel_type": None,
-                "is_public": "0",
-                "billable": "0",
-                "billed": "0",
-                "hourly_rate": "0.00",
-                "milestone": "0",
-                "kanban_order": "1",
-                "milestone_order": "0",
-                "visible_to_client": "0",
-                "deadline_notified": "0",
+                **_cols(
+                    "description= priority=2 duedate=~ datefinished=~ addedfrom=1 "
+                    "is_added_from_contact=0 status=1 recurring_type=~ repeat_every=0 "
+                    "recurring=0 is_recurring_from=~ cycles=0 rel_id=~ rel_type=~ is_public=0 "
+                    "billable=0 billed=0 hourly_rate=0.00 milestone=0 kanban_order=1 "
+                    "milestone_order=0 visible_to_client=0 deadline_notified=0"
+                )
             },
             messages=_msgs(
-                "Task add successful.",
-                "Task add fail.",
-                "Task Update Successful.",
-                "Task Update Fail.",
-                "Task Delete Successful.",
-                "Task Delete Fail.",
+                "Task add successful.|Task add fail.|Task Update Successful.|"
+                "Task Update Fail.|Task Delete Successful.|Task Delete Fail."
             ),
-            customfield_slug="tasks",
         ),
         Resource(
             "tickets",
             id_keys=("id", "ticketid"),
             created="date",
-            required=(
-                ("subject", "Subject"),
-                ("department", "Department"),
-                ("contactid", "Contact"),
-                ("userid", "User"),
-            ),
-            update_required=(
-                ("subject", "Subject"),
-                ("department", "Department"),
-                ("contactid", "Contact"),
-                ("userid", "User"),
-                ("priority", "Priority"),
-            ),
-            defaults={
-                "adminreplying": "0",
-                "email": None,
-                "name": None,
-                "priority": "2",
-                "status": "1",
-                "service": "0",
-                "ticketkey": "",
-                "message": "",
-                "admin": "1",
-                "project_id": "0",
-                "lastreply": None,
-                "clientread": "0",
-                "adminread": "1",
-                "assigned": "0",
-                "cc": "",
-            },
-            messages=_msgs(
-                "Ticket add successful.",
-                "Ticket add fail.",
-                "Ticket Update Successful.",
-                "Ticket Update Fail.",
-                "Ticket Delete Successful.",
-                "Ticket Delete Fail.",
-            ),
             list_paged=True,
             search_paged=True,
             customfield_slug="tickets",
+            required=_req("subject=Subject|department=Department|contactid=Contact|userid=User"),
+            update_required=_req(
+                "subject=Subject|department=Department|contactid=Contact|userid=User|"
+                "priority=Priority"
+            ),
+            defaults={
+                **_cols(
+                    "adminreplying=0 email=~ name=~ priority=2 status=1 service=0 ticketkey= "
+                    "message= admin=1 project_id=0 lastreply=~ clientread=0 adminread=1 "
+                    "assigned=0 cc="
+                )
+            },
+            messages=_msgs(
+                "Ticket add successful.|Ticket add fail.|Ticket Update Successful.|"
+                "Ticket Update Fail.|Ticket Delete Successful.|Ticket Delete Fail."
+            ),
         ),
         Resource(
             "invoices",
-            required=(
-                ("clientid", "Customer"),
-                ("number", "Invoice Number"),
-                ("date", "Invoice Date"),
-                ("currency", "Currency"),
-                ("newitems[]", "Items"),
-                ("subtotal", "Sub Total"),
-                ("total", "Total"),
-                ("billing_street", "Billing Street"),
-                ("allowed_payment_modes[]", "Allow Payment Mode"),
-            ),
-            update_required=(
-                ("clientid", "Customer"),
-                ("number", "Invoice Number"),
-                ("date", "Invoice Date"),
-                ("currency", "Currency"),
-                ("subtotal", "Sub Total"),
-                ("total", "Total"),
-            ),
-            defaults={
-                **_SALES,
-                "prefix": "INV-",
-                "duedate": None,
-                "hash": "",
-                "last_overdue_reminder": None,
-                "cancel_overdue_reminders": "0",
-                "allowed_payment_modes": "",
-                "token": None,
-                "recurring": "0",
-                "recurring_type": None,
-                "custom_recurring": "0",
-                "cycles": "0",
-                "total_cycles": "0",
-                "is_recurring_from": None,
-                "last_recurring_date": None,
-                "show_shipping_on_invoice": "1",
-                "subscription_id": "0",
-            },
-            messages=_msgs(
-                "Invoice Added Successfully",
-                "Invoice Add Fail",
-                "Invoice Updated Successfully",
-                "Invoice Update Fail",
-                "Invoice Deleted Successfully",
-                "Invoice Delete Fail",
-            ),
             search_not_found="No Data Were Found",
             update_status=False,
-            delete_prefixed=False,
             customfield_slug="invoice",
             has_items=True,
             unique=("number", "The Invoice number is already in use"),
+            required=_req(
+                "clientid=Customer|number=Invoice Number|date=Invoice Date|"
+                "currency=Currency|newitems[]=Items|subtotal=Sub Total|total=Total|"
+                "billing_street=Billing Street|allowed_payment_modes[]=Allow Payment Mode"
+            ),
+            update_required=_req(
+                "clientid=Customer|number=Invoice Number|date=Invoice Date|"
+                "currency=Currency|subtotal=Sub Total|total=Total"
+            ),
+            defaults={
+                **_SALES,
+                **_cols(
+                    "prefix=INV- duedate=~ hash= last_overdue_reminder=~ "
+                    "cancel_overdue_reminders=0 allowed_payment_modes= token=~ recurring=0 "
+                    "recurring_type=~ custom_recurring=0 cycles=0 total_cycles=0 "
+                    "is_recurring_from=~ last_recurring_date=~ show_shipping_on_invoice=1 "
+                    "subscription_id=0"
+                ),
+            },
+            messages=_msgs(
+                "Invoice Added Successfully|Invoice Add Fail|Invoice Updated Successfully|"
+                "Invoice Update Fail|Invoice Deleted Successfully|Invoice Delete Fail"
+            ),
         ),
         Resource(
             "estimates",
-            required=(
-                ("clientid", "Customer"),
-                ("number", "Estimate Number"),
-                ("date", "Estimate Date"),
-                ("currency", "Currency"),
-                ("newitems[]", "Items"),
-                ("subtotal", "Sub Total"),
-                ("total", "Total"),
-            ),
-            update_required=(
-                ("clientid", "Customer"),
-                ("number", "Estimate Number"),
-                ("date", "Estimate Date"),
-                ("currency", "Currency"),
-                ("subtotal", "Sub Total"),
-                ("total", "Total"),
-            ),
-            defaults={
-                **_SALES,
-                "prefix": "EST-",
-                "expirydate": None,
-                "hash": "",
-                "invoiceid": None,
-                "invoiced_date": None,
-                "reference_no": "",
-                "show_shipping_on_estimate": "1",
-                "pipeline_order": "0",
-                "is_expiry_notified": "0",
-                "signature": None,
-            },
-            messages=_msgs(
-                "Estimates Added Successfully",
-                "Estimates Add Fail",
-                "Estimate Updated Successfully",
-                "Estimate Update Fail",
-                "Estimate Deleted Successfully",
-                "Estimate Delete Fail",
-            ),
             search_not_found="No Data Were Found",
             update_status=False,
-            delete_prefixed=False,
             customfield_slug="estimate",
             has_items=True,
             unique=("number", "The Estimates number is already in use"),
-        ),
-        Resource(
-            "credit_notes",
-            required=(
-                ("clientid", "Customer"),
-                ("date", "Credit Note Date"),
-                ("number", "Credit Note Number"),
-                ("currency", "Currency"),
-                ("newitems[]", "Items"),
-                ("subtotal", "Sub Total"),
-                ("total", "Total"),
+            required=_req(
+                "clientid=Customer|number=Estimate Number|date=Estimate Date|"
+                "currency=Currency|newitems[]=Items|subtotal=Sub Total|total=Total"
             ),
-            update_required=(
-                ("clientid", "Customer"),
-                ("date", "Credit Note Date"),
-                ("number", "Credit Note Number"),
-                ("currency", "Currency"),
-                ("subtotal", "Sub Total"),
-                ("total", "Total"),
+            update_required=_req(
+                "clientid=Customer|number=Estimate Number|date=Estimate Date|"
+                "currency=Currency|subtotal=Sub Total|total=Total"
             ),
             defaults={
                 **_SALES,
-                "prefix": "CN-",
-                "reference_no": "",
-                "show_shipping_on_credit_note": "1",
+                **_cols(
+                    "prefix=EST- expirydate=~ hash= invoiceid=~ invoiced_date=~ reference_no= "
+                    "show_shipping_on_estimate=1 pipeline_order=0 is_expiry_notified=0 "
+                    "signature=~"
+                ),
             },
             messages=_msgs(
-                "Credit Note Added Successfully",
-                "Credit Note Add Fail",
-                "Credit Note Updated Successfully",
-                "Credit Note Update Fail",
-                "Credit Note Deleted Successfully",
-                "Credit Note Delete Fail",
+                "Estimates Added Successfully|Estimates Add Fail|"
+                "Estimate Updated Successfully|Estimate Update Fail|"
+                "Estimate Deleted Successfully|Estimate Delete Fail"
             ),
-            delete_prefixed=False,
+        ),
+        Resource(
+            "credit_notes",
             customfield_slug="credit_note",
             has_items=True,
             unique=("number", "The Credit Note number is already in use"),
+            required=_req(
+                "clientid=Customer|date=Credit Note Date|number=Credit Note Number|"
+                "currency=Currency|newitems[]=Items|subtotal=Sub Total|total=Total"
+            ),
+            update_required=_req(
+                "clientid=Customer|date=Credit Note Date|number=Credit Note Number|"
+                "currency=Currency|subtotal=Sub Total|total=Total"
+            ),
+            defaults={**_SALES, **_cols("prefix=CN- reference_no= show_shipping_on_credit_note=1")},
+            messages=_msgs(
+                "Credit Note Added Successfully|Credit Note Add Fail|"
+                "Credit Note Updated Successfully|Credit Note Update Fail|"
+                "Credit Note Deleted Successfully|Credit Note Delete Fail"
+            ),
         ),
         Resource(
             "contracts",
             created="dateadded",
-            required=(("subject", "Subject"), ("datestart", "Start Date"), ("client", "Customer")),
-            update_required=(
-                ("subject", "Subject"),
-                ("datestart", "Start Date"),
-                ("client", "Customer"),
-            ),
+            customfield_slug="contracts",
+            required=_req("subject=Subject|datestart=Start Date|client=Customer"),
+            update_required=_req("subject=Subject|datestart=Start Date|client=Customer"),
             defaults={
-                "content": "",
-                "description": "",
-                "dateend": None,
-                "contract_type": "0",
-                "project_id": "0",
-                "addedfrom": "1",
-                "isexpirynotified": "0",
-                "contract_value": "0.00",
-                "trash": "0",
-                "not_visible_to_client": "0",
-                "hash": "",
-                "signed": "0",
-                "signature": None,
-                "marked_as_signed": "0",
-                "short_link": None,
+                **_cols(
+                    "content= description= dateend=~ contract_type=0 project_id=0 addedfrom=1 "
+                    "isexpirynotified=0 contract_value=0.00 trash=0 not_visible_to_client=0 "
+                    "hash= signed=0 signature=~ marked_as_signed=0 short_link=~"
+                )
             },
             messages=_msgs(
-                "Contract Added Successfully",
-                "Contract add fail",
-                "Contract Updated Successfully",
-                "Contract Update Fail",
-                "Contract Deleted Successfully",
-                "Contract Delete Fail",
+                "Contract Added Successfully|Contract add fail|"
+                "Contract Updated Successfully|Contract Update Fail|"
+                "Contract Deleted Successfully|Contract Delete Fail"
             ),
-            delete_prefixed=False,
-            customfield_slug="contracts",
         ),
         Resource(
             "expenses",
             created="dateadded",
-            required=(
-                ("category", "Expense Category"),
-                ("amount", "Amount"),
-                ("date", "Expense date"),
-                ("currency", "Currency"),
-            ),
-            update_required=(
-                ("category", "Expense Category"),
-                ("amount", "Amount"),
-                ("date", "Expense date"),
-                ("currency", "Currency"),
-            ),
-            defaults={
-                "tax": "0",
-                "tax2": "0",
-                "reference_no": "",
-                "note": "",
-                "expense_name": "",
-                "clientid": "0",
-                "project_id": "0",
-                "billable": "0",
-                "invoiceid": None,
-                "paymentmode": "0",
-                "recurring_type": None,
-                "repeat_every": "0",
-                "recurring": "0",
-                "cycles": "0",
-                "total_cycles": "0",
-                "custom_recurring": "0",
-                "last_recurring_date": None,
-                "create_invoice_billable": "0",
-                "send_invoice_to_customer": "0",
-                "recurring_from": None,
-                "addedfrom": "1",
-            },
-            messages=_msgs(
-                "Expense Added Successfully",
-                "Expense Add Fail",
-                "Expense Updated Successfully",
-                "Expense Update Fail",
-                "Expense Deleted Successfully",
-                "Expense Delete Fail",
-            ),
-            delete_prefixed=False,
             get_as_list=True,
             customfield_slug="expenses",
+            required=_req(
+                "category=Expense Category|amount=Amount|date=Expense date|currency=Currency"
+            ),
+            update_required=_req(
+                "category=Expense Category|amount=Amount|date=Expense date|currency=Currency"
+            ),
+            defaults={
+                **_cols(
+                    "tax=0 tax2=0 reference_no= note= expense_name= clientid=0 project_id=0 "
+                    "billable=0 invoiceid=~ paymentmode=0 recurring_type=~ repeat_every=0 "
+                    "recurring=0 cycles=0 total_cycles=0 custom_recurring=0 "
+                    "last_recurring_date=~ create_invoice_billable=0 send_invoice_to_customer=0 "
+                    "recurring_from=~ addedfrom=1"
+                )
+            },
+            messages=_msgs(
+                "Expense Added Successfully|Expense Add Fail|Expense Updated Successfully|"
+                "Expense Update Fail|Expense Deleted Successfully|Expense Delete Fail"
+            ),
         ),
         Resource(
             "items",
             created=None,
-            required=(("description", "Description"), ("rate", "Rate")),
-            defaults={
-                "long_description": "",
-                "tax": None,
-                "tax2": None,
-                "unit": "",
-                "group_id": "0",
-            },
-            messages=_msgs(
-                "Item created successfully",
-                "Item creation failed",
-                "Item updated successfully",
-                "Item update failed",
-                "Item deleted successfully",
-                "Item deletion failed",
-            ),
             search_paged=True,
             customfield_slug="items",
             returns_id="item_id",
+            required=_req("description=Description|rate=Rate"),
+            defaults={**_cols("long_description= tax=~ tax2=~ unit= group_id=0")},
+            messages=_msgs(
+                "Item created successfully|Item creation failed|Item updated successfully|"
+                "Item update failed|Item deleted successfully|Item deletion failed"
+            ),
         ),
         Resource(
             "milestones",
-            created="datecreated",
             created_is_date=True,
-            required=(("project_id", "Project"), ("name", "Name"), ("due_date", "Due Date")),
-            update_required=(("project_id", "Project"), ("name", "Name"), ("due_date", "Due Date")),
+            required=_req("project_id=Project|name=Name|due_date=Due Date"),
+            update_required=_req("project_id=Project|name=Name|due_date=Due Date"),
             defaults={
-                "description": "",
-                "description_visible_to_customer": "0",
-                "color": None,
-                "milestone_order": "0",
-                "total_tasks": "0",
-                "total_finished_tasks": "0",
+                **_cols(
+                    "description= description_visible_to_customer=0 color=~ milestone_order=0 "
+                    "total_tasks=0 total_finished_tasks=0"
+                )
             },
             messages=_msgs(
-                "Milestone add successful.",
-                "Milestone add fail.",
-                "Milestone Update Successful.",
-                "Milestone Update Fail.",
-                "Milestone Delete Successful.",
-                "Milestone Delete Fail.",
+                "Milestone add successful.|Milestone add fail.|Milestone Update Successful.|"
+                "Milestone Update Fail.|Milestone Delete Successful.|Milestone Delete Fail."
             ),
         ),
         Resource(
             "payments",
             created="daterecorded",
-            required=(
-                ("invoiceid", "Invoice"),
-                ("amount", "Amount"),
-                ("paymentmode", "Payment Mode"),
-            ),
-            defaults={"paymentmethod": "", "note": "", "transactionid": ""},
-            messages=_msgs(
-                "Payment add successful.",
-                "Payment add fail.",
-                "Payment Update Successful.",
-                "Payment Update Fail.",
-                "Payment Delete Successful.",
-                "Payment Delete Fail.",
-            ),
             status_key="paymentmode",
+            required=_req("invoiceid=Invoice|amount=Amount|paymentmode=Payment Mode"),
+            defaults={**_cols("paymentmethod= note= transactionid=")},
+            messages=_msgs(
+                "Payment add successful.|Payment add fail.|Payment Update Successful.|"
+                "Payment Update Fail.|Payment Delete Successful.|Payment Delete Fail."
+            ),
         ),
         Resource(
             "projects",
             created="project_created",
             created_is_date=True,
-            required=(
-                ("name", "Project Name"),
-                ("rel_type", "Related"),
-                ("clientid", "Customer"),
-                ("billing_type", "Billing Type"),
-                ("start_date", "Start Date"),
-                ("status", "Status"),
+            customfield_slug="projects",
+            required=_req(
+                "name=Project Name|rel_type=Related|clientid=Customer|"
+                "billing_type=Billing Type|start_date=Start Date|status=Status"
             ),
-            update_required=(
-                ("name", "Project Name"),
-                ("rel_type", "Related"),
-                ("clientid", "Customer"),
-                ("billing_type", "Billing Type"),
-                ("start_date", "Start Date"),
-                ("status", "Status"),
+            update_required=_req(
+                "name=Project Name|rel_type=Related|clientid=Customer|"
+                "billing_type=Billing Type|start_date=Start Date|status=Status"
             ),
             defaults={
-                "description": None,
-                "deadline": None,
-                "date_finished": None,
-                "progress": "0",
-                "progress_from_tasks": "1",
-                "project_cost": "0.00",
-                "project_rate_per_hour": "0.00",
-                "estimated_hours": "0.00",
-                "addedfrom": "1",
+                **_cols(
+                    "description=~ deadline=~ date_finished=~ progress=0 progress_from_tasks=1 "
+                    "project_cost=0.00 project_rate_per_hour=0.00 estimated_hours=0.00 "
+                    "addedfrom=1"
+                )
             },
             messages=_msgs(
-                "Project add successful.",
-                "Project add fail.",
-                "Project Update Successful.",
-                "Project Update Fail.",
-                "Project Delete Successful.",
-                "Project Delete Fail.",
+                "Project add successful.|Project add fail.|Project Update Successful.|"
+                "Project Update Fail.|Project Delete Successful.|Project Delete Fail."
             ),
-            customfield_slug="projects",
         ),
         Resource(
             "proposals",
-            required=(
-                ("subject", "Subject"),
-                ("rel_type", "Related"),
-                ("rel_id", "Related"),
-                ("proposal_to", "To"),
-                ("date", "Date"),
-                ("currency", "Currency"),
-                ("email", "Email"),
-                ("newitems[]", "Items"),
-            ),
-            update_required=(
-                ("subject", "Subject"),
-                ("rel_id", "Related"),
-                ("proposal_to", "To"),
-                ("date", "Date"),
-                ("currency", "Currency"),
-                ("email", "Email"),
-            ),
-            defaults={
-                "content": "{proposal_items}",
-                "addedfrom": "1",
-                "total": "0.00",
-                "subtotal": "0.00",
-                "total_tax": "0.00",
-                "adjustment": "0.00",
-                "discount_percent": "0.00",
-                "discount_total": "0.00",
-                "discount_type": "",
-                "show_quantity_as": "1",
-                "open_till": None,
-                "assigned": "0",
-                "hash": "",
-                "country": "0",
-                "zip": "",
-                "state": "",
-                "city": "",
-                "address": "",
-                "phone": "",
-                "allow_comments": "1",
-                "status": "6",
-                "estimate_id": None,
-                "invoice_id": None,
-                "date_converted": None,
-                "pipeline_order": "0",
-                "is_expiry_notified": "0",
-                "signature": None,
-                "short_link": None,
-            },
-            messages=_msgs(
-                "Proposal add successful.",
-                "Proposal add fail.",
-                "Proposal Updated Successfully",
-                "Proposal Update Fail",
-                "Proposals Deleted Successfully",
-                "Proposal Delete Fail",
-            ),
             search_not_found="No Data Were Found",
             update_status=False,
-            delete_prefixed=False,
             customfield_slug="proposal",
             has_items=True,
+            required=_req(
+                "subject=Subject|rel_type=Related|rel_id=Related|proposal_to=To|date=Date|"
+                "currency=Currency|email=Email|newitems[]=Items"
+            ),
+            update_required=_req(
+                "subject=Subject|rel_id=Related|proposal_to=To|date=Date|currency=Currency|"
+                "email=Email"
+            ),
+            defaults={
+                **_cols(
+                    "content={proposal_items} addedfrom=1 total=0.00 subtotal=0.00 "
+                    "total_tax=0.00 adjustment=0.00 discount_percent=0.00 discount_total=0.00 "
+                    "discount_type= show_quantity_as=1 open_till=~ assigned=0 hash= country=0 "
+                    "zip= state= city= address= phone= allow_comments=1 status=6 estimate_id=~ "
+                    "invoice_id=~ date_converted=~ pipeline_order=0 is_expiry_notified=0 "
+                    "signature=~ short_link=~"
+                )
+            },
+            messages=_msgs(
+                "Proposal add successful.|Proposal add fail.|Proposal Updated Successfully|"
+                "Proposal Update Fail|Proposals Deleted Successfully|Proposal Delete Fail"
+            ),
         ),
         Resource(
             "staffs",
             id_keys=("staffid",),
-            required=(("firstname", "First Name"), ("email", "Email"), ("password", "Password")),
-            update_required=(
-                ("firstname", "First Name"),
-                ("email", "Email"),
-                ("password", "Password"),
-            ),
+            customfield_slug="staff",
+            required=_req("firstname=First Name|email=Email|password=Password"),
+            update_required=_req("firstname=First Name|email=Email|password=Password"),
             defaults={
-                "lastname": "",
-                "facebook": "",
-                "linkedin": "",
-                "phonenumber": "",
-                "skype": "",
-                "profile_image": None,
-                "last_ip": None,
-                "last_login": None,
-                "last_activity": None,
-                "last_password_change": None,
-                "new_pass_key": None,
-                "new_pass_key_requested": None,
-                "admin": "0",
-                "role": "0",
-                "active": "1",
-                "default_language": "",
-                "direction": "",
-                "media_path_slug": None,
-                "is_not_staff": "0",
-                "hourly_rate": "0.00",
-                "two_factor_auth_enabled": "0",
-                "email_signature": "",
+                **_cols(
+                    "lastname= facebook= linkedin= phonenumber= skype= profile_image=~ "
+                    "last_ip=~ last_login=~ last_activity=~ last_password_change=~ "
+                    "new_pass_key=~ new_pass_key_requested=~ admin=0 role=0 active=1 "
+                    "default_language= direction= media_path_slug=~ is_not_staff=0 "
+                    "hourly_rate=0.00 two_factor_auth_enabled=0 email_signature="
+                )
             },
             messages=_msgs(
-                "Staff add successful.",
-                "Staff add fail.",
-                "Staff Update Successful.",
-                "Staff Update Fail.",
-                "Staff Delete.",
-                "Staff Not Delete.",
+                "Staff add successful.|Staff add fail.|Staff Update Successful.|"
+                "Staff Update Fail.|Staff Delete.|Staff Not Delete."
             ),
-            customfield_slug="staff",
         ),
         Resource(
             "subscriptions",
             created="created",
-            defaults={
-                "description": "",
-                "description_in_item": "0",
-                "clientid": "0",
-                "date": None,
-                "terms": "",
-                "currency": "0",
-                "tax_id": "0",
-                "stripe_tax_id_2": None,
-                "stripe_plan_id": None,
-                "stripe_subscription_id": "",
-                "tax_id_2": "0",
-                "next_billing_cycle": None,
-                "ends_at": None,
-                "status": None,
-                "quantity": "1",
-                "project_id": "0",
-                "hash": "",
-                "created_from": "1",
-                "date_subscribed": None,
-                "in_test_environment": None,
-                "last_sent_at": None,
-            },
-            messages=_msgs(
-                "Data Added Successfully",
-                "Data not Added",
-                "Data Update Successful.",
-                "Data Update Fail.",
-                "Delete Successful.",
-                "Delete Fail.",
-            ),
-            delete_prefixed=False,
             get_as_list=True,
             add_fail_error=400,
+            defaults={
+                **_cols(
+                    "description= description_in_item=0 clientid=0 date=~ terms= currency=0 "
+                    "tax_id=0 stripe_tax_id_2=~ stripe_plan_id=~ stripe_subscription_id= "
+                    "tax_id_2=0 next_billing_cycle=~ ends_at=~ status=~ quantity=1 project_id=0 "
+                    "hash= created_from=1 date_subscribed=~ in_test_environment=~ "
+                    "last_sent_at=~"
+                )
+            },
+            messages=_msgs(
+                "Data Added Successfully|Data not Added|Data Update Successful.|"
+                "Data Update Fail.|Delete Successful.|Delete Fail."
+            ),
         ),
         Resource(
             "timesheets",
             created=None,
-            defaults={
-                "task_id": "0",
-                "start_time": "",
-                "end_time": "",
-                "staff_id": "1",
-                "hourly_rate": "0.00",
-                "note": "",
-            },
-            messages=_msgs(
-                "Data Added Successfully",
-                "Data not Added",
-                "Data Update Successful.",
-                "Data Update Fail.",
-                "Delete Successful.",
-                "Delete Fail.",
-            ),
-            delete_prefixed=False,
             get_as_list=True,
             add_fail_error=404,
+            defaults={**_cols("task_id=0 start_time= end_time= staff_id=1 hourly_rate=0.00 note=")},
+            messages=_msgs(
+                "Data Added Successfully|Data not Added|Data Update Successful.|"
+                "Data Update Fail.|Delete Successful.|Delete Fail."
+            ),
         ),
         Resource(
             "calendar",
             id_keys=("eventid",),
             created=None,
-            required=(
-                ("title", "Title"),
-                ("start", "Start Date"),
-                ("reminder_before_type", "Reminder Before Type"),
-                ("reminder_before", "Reminder Before"),
-                ("userid", "User"),
-                ("isstartnotified", "Is Start Notified"),
-                ("public", "Public"),
+            get_as_list=True,
+            required=_req(
+                "title=Title|start=Start Date|reminder_before_type=Reminder Before Type|"
+                "reminder_before=Reminder Before|userid=User|"
+                "isstartnotified=Is Start Notified|public=Public"
             ),
             defaults={
-                "description": "",
-                "end": None,
-                "public": "0",
-                "color": "#03a9f4",
-                "isstartnotified": "0",
-                "reminder_before": "30",
-                "reminder_before_type": "minutes",
+                **_cols(
+                    "description= end=~ public=0 color=#03a9f4 isstartnotified=0 "
+                    "reminder_before=30 reminder_before_type=minutes"
+                )
             },
             messages=_msgs(
-                "Data Added Successfully",
-                "Data Creation Failed",
-                "Data Update Successful.",
-                "Data Update Fail",
-                "Data Deleted Successfully",
-                "Data Delete Fail",
+                "Data Added Successfully|Data Creation Failed|Data Update Successful.|"
+                "Data Update Fail|Data Deleted Successfully|Data Delete Fail"
             ),
-            delete_prefixed=False,
-            get_as_list=True,
         ),
     ]
 }
