@@ -56,9 +56,6 @@ def on_create(resource: Resource, record: dict[str, Any], fields: dict[str, Any]
     if resource.name == "contacts":
         record["userid"] = str(fields.get("customer_id", "0"))
         record.pop("customer_id", None)
-        record.pop("password", None)
         record["is_primary"] = "1" if fields.get("is_primary") in ("on", "1") else "0"
-    if resource.name == "staffs" and "password" in record:
-        record["password"] = "$2a$08$" + "sandbox-hash-not-a-secret".ljust(53, ".")
     if resource.name == "payments":
         record.setdefault("date", record.get("daterecorded", "")[:10])

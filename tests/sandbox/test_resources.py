@@ -549,3 +549,16 @@ def test_json_bodies_are_accepted(api: httpx.Client) -> None:
     response = api.post("/customers", json={"company": "Json Inc", "city": "Oslo"})
     assert response.status_code == 200
     assert api.get("/customers/1").json()["city"] == "Oslo"
+
+
+def test_passwords_are_stored_as_hashes(api: httpx.Client) -> None:
+    """A staff password never comes back as sent, on create or on update."""
+    form = {"firstname": "Sam", "email": "sam@example.com", "password": "plain-secret"}
+    api.post("/staffs", data=form)
+    created = api.get("/staffs/1").json()["password"]
+    assert created.startswith("$2a$08$")
+    assert "plain-secret" not in created
+    api.put("/staffs/1", data={**form, "password": "other-secret"})
+    updated = api.get("/staffs/1").json()["password"]
+    assert updated.startswith("$2a$08$")
+    assert updated != created
