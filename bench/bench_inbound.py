@@ -151,7 +151,9 @@ async def _connections(port: int, count: int, client: str) -> tuple[list[Any], A
         import httpx
 
         limits = httpx.Limits(max_connections=count, max_keepalive_connections=count)
-        pool = httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits)
+        pool = httpx.AsyncClient(
+            base_url=f"http://127.0.0.1:{port}", limits=limits, trust_env=False
+        )
         return [HttpxConnection(pool) for _ in range(count)], pool
     return [RawConnection(port) for _ in range(count)], None
 
