@@ -542,6 +542,13 @@ def test_multipart_forms_are_parsed(api: httpx.Client) -> None:
     lead = api.get("/leads/1").json()
     assert lead["name"] == "Multi Part"
     assert {"label": "Budget", "value": "5000"} in lead["customfields"]
+    updated = api.put(
+        "/leads/1",
+        data={"name": "Multi Part 2", "source": "1", "status": "2", "assigned": "1"},
+        files={"attachment": ("card.txt", b"hello", "text/plain")},
+    )
+    assert updated.status_code == 200, updated.text
+    assert api.get("/leads/1").json()["status"] == "2"
 
 
 def test_json_bodies_are_accepted(api: httpx.Client) -> None:
