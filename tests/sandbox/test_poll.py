@@ -234,3 +234,13 @@ def test_server_timezone_drives_local_times(api: httpx.Client, control: httpx.Cl
     bad = control.post("/clock", json={"timezone": "Mars/Olympus"})
     assert bad.status_code == 400
     assert "Mars/Olympus" in bad.json()["error"]
+
+
+def test_unparseable_since_and_limit_fall_back(api: httpx.Client, control: httpx.Client) -> None:
+    """since/limit are read like PHP's (int): junk means the defaults."""
+    freeze(control, T0)
+    make_record(control, "leads", name="Recent")
+    body = poll(api, "leads", since="yesterday", limit="many")
+    assert body["meta"]["since"] == T0 - 86400
+    assert [r["name"] for r in body["data"]] == ["Recent"]
+    assert poll(api, "leads", since=f"{T0}.9")["meta"]["since"] == T0
