@@ -69,8 +69,14 @@ async def _web(settings: Settings, url: str, rules: RulesWatcher, stop: asyncio.
         raise SystemExit(f"bridge up: could not listen on {settings.host}:{settings.port}")
 
 
-async def _serve(settings: Settings, url: str, backfill: float | None) -> None:
-    stop = asyncio.Event()
+async def serve(
+    settings: Settings,
+    url: str,
+    backfill: float | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the three parts on Redis at `url` until SIGTERM/SIGINT or `stop` is set."""
+    stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
@@ -109,5 +115,5 @@ async def _serve(settings: Settings, url: str, backfill: float | None) -> None:
 def run_up(settings: Settings, backfill: float | None = None) -> int:
     """Run web, worker and poller until SIGTERM/SIGINT; 0 on a clean stop."""
     with redis_server(settings) as url:
-        asyncio.run(_serve(settings, url, backfill))
+        asyncio.run(serve(settings, url, backfill))
     return 0

@@ -1,0 +1,179 @@
+"""`bridge demo`: watch events flow, one delivery fail and retry, one dead letter replayed.
+
+One command starts everything on 127.0.0.1: a seeded Perfex sandbox, a webhook receiver
+standing in for a chat tool, the embedded Valkey (in a fresh temporary data dir) and
+`bridge up` with the example rules of `rules/`. A script then plays a minute of activity
+(new leads, a signed GitHub issue, a contact form, a ticket) while the dashboard shows
+what the bridge does with each. Stop it with Ctrl-C; nothing is left behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import tempfile
+from contextlib import ExitStack
+from pathlib import Path
+
+import httpx
+
+from bridge.connection import redis_server
+from bridge.exceptions import ConfigError
+from bridge.settings import Settings, load_settings
+from bridge.testing.receiver import create_receiver
+from bridge.testing.servers import serve_in_thread
+
+logger = logging.getLogger("bridge.demo")
+
+SANDBOX_TOKEN = "demo-perfex-token"  # noqa: S105 - the sandbox's, printed to the user
+GITHUB_SECRET = "demo-github-secret"  # noqa: S105
+FORM_TOKEN = "demo-form-token"  # noqa: S105
+
+
+def _rules_dir() -> Path:
+    """The example rules: ./rules where the demo is run, else the checkout's rules/."""
+    for candidate in (Path("rules"), Path(__file__).resolve().parents[1] / "rules"):
+        if candidate.is_dir() and any(candidate.glob("*.yml")):
+            return candidate
+    raise ConfigError("bridge demo needs the example rules/ folder: run it from the checkout")
+
+
+async def _say(message: str) -> None:
+    print(f"  demo ▸ {message}", flush=True)
+
+
+async def _pause(seconds: float) -> None:
+    """Wait between scenes; BRIDGE_DEMO_PACE=0.2 plays the minute five times faster."""
+    await asyncio.sleep(seconds * float(os.environ.get("BRIDGE_DEMO_PACE", "1")))
+
+
+async def _play(base: str, sandbox: str, receiver: str) -> None:
+    """A minute of activity, each step explained on the terminal."""
+    control = {"X-Sandbox-Token": SANDBOX_TOKEN}
+    async with httpx.AsyncClient(timeout=10) as http:
+        await _pause(4)
+        await http.post(f"{receiver}/_control", json={"fail_next": 1, "fail_status": 503})
+        await _say("a lead is added in Perfex; the chat tool will fail once (503), then accept")
+        await http.post(
+            f"{sandbox}/_sandbox/records/leads",
+            headers=control,
+            json={"name": "Ada Lovelace", "company": "Analytical Engines Ltd"},
+        )
+        await _pause(12)
+        issue = {
+            "action": "opened",
+            "issue": {
+                "title": "Invoice PDF shows the wrong VAT",
+                "html_url": "https://github.com/example/shop/issues/7",
+                "body": "Seen on invoice INV-000042.",
+            },
+        }
+        body = json.dumps(issue).encode()
+        signature = hmac.new(GITHUB_SECRET.encode(), body, hashlib.sha256).hexdigest()
+        await _say("GitHub sends a signed 'issues' webhook; it becomes a Perfex task")
+        await http.post(
+            f"{base}/hooks/github",
+            content=body,
+            headers={
+                "Content-Type": "application/json",
+                "X-GitHub-Event": "issues",
+                "X-GitHub-Delivery": secrets.token_hex(8),
+                "X-Hub-Signature-256": f"sha256={signature}",
+            },
+        )
+        await _pause(10)
+        await _say("a website form is posted; it becomes a Perfex lead (and a chat message)")
+        await http.post(
+            f"{base}/hooks/contact-form",
+            data={"name": "Grace Hopper", "email": "grace@example.com", "message": "A demo?"},
+            headers={"Authorization": f"Bearer {FORM_TOKEN}"},
+        )
+        await _pause(10)
+        await _say("a customer opens a ticket in Perfex; the bridge replies automatically")
+        await http.post(
+            f"{sandbox}/_sandbox/records/tickets",
+            headers=control,
+            json={"subject": "Cannot log in", "name": "Alan Turing", "status": "1"},
+        )
+        await _pause(10)
+        await http.post(f"{receiver}/_control", json={"fail_next": 1, "fail_status": 410})
+        await _say("the chat tool answers 410 Gone for the next lead: a dead letter")
+        await http.post(
+            f"{sandbox}/_sandbox/records/leads",
+            headers=control,
+            json={"name": "Katherine Johnson", "company": "NACA"},
+        )
+        await _pause(8)
+        await _say("open 'Dead letters' in the dashboard and press Replay: it goes through now")
+        await _say("the bridge keeps running; Ctrl-C stops the demo")
+
+
+def _settings(sandbox: str, data_dir: Path, admin_token: str) -> Settings:
+    port = int(os.environ.get("BRIDGE_PORT", "8000"))
+    return load_settings(
+        _env_file=None,
+        perfex_url=f"{sandbox}/api",
+        perfex_token=SANDBOX_TOKEN,
+        redis_url=None,
+        data_dir=data_dir,
+        rules=_rules_dir(),
+        poll_interval=2,
+        reconcile_interval=10,
+        host="127.0.0.1",
+        port=port,
+        admin_token=admin_token,
+        allow_private_targets=True,
+    )
+
+
+def run_demo() -> int:
+    """Run the demo until Ctrl-C; 0 when stopped."""
+    from bridge.sandbox.app import create_app as create_sandbox
+    from bridge.up import serve
+
+    logging.basicConfig(level=logging.WARNING, format="  %(levelname)s %(name)s: %(message)s")
+    admin_token = secrets.token_urlsafe(16)
+    with ExitStack() as stack:
+        data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bridge-demo-")))
+        sandbox = stack.enter_context(
+            serve_in_thread(create_sandbox(token=SANDBOX_TOKEN, seed=True))
+        )
+        receiver = stack.enter_context(serve_in_thread(create_receiver()))
+        os.environ.update(
+            CHAT_WEBHOOK_URL=f"{receiver}/chat",
+            CONTACT_FORM_TOKEN=FORM_TOKEN,
+            GITHUB_WEBHOOK_SECRET=GITHUB_SECRET,
+            STRIPE_WEBHOOK_SECRET="whsec_" + secrets.token_urlsafe(24),
+        )
+        settings = _settings(sandbox, data_dir, admin_token)
+        url = stack.enter_context(redis_server(settings))
+        base = f"http://{settings.host}:{settings.port}"
+        print(
+            f"""
+perfex-bridge demo
+  dashboard   {base}/   (log in with the token below)
+  token       {admin_token}
+  sandbox     {sandbox}/api  (Perfex stand-in, authtoken: {SANDBOX_TOKEN})
+  receiver    {receiver}/_deliveries  (what the 'chat tool' received)
+  rules       {settings.rules}/
+""",
+            flush=True,
+        )
+
+        async def main() -> None:
+            player = asyncio.create_task(_play(base, sandbox, receiver))
+            try:
+                await serve(settings, url)
+            finally:
+                player.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await player
+
+        asyncio.run(main())
+    return 0
