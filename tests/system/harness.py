@@ -2,7 +2,7 @@
 
     system = BridgeSystem(tmp_path, redis_url, rules_file)
     web = system.start_web()                 # waits for /readyz
-    worker = system.start_worker()
+    await system.worker_ready(redis)         # starts a worker, waits for its first poll
     accepted = await send_stream(web_url, range(300), rate=50)   # key -> event id
 
 Every process gets the same `BRIDGE_*` environment (Redis, rules, private targets allowed,
@@ -21,13 +21,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import httpx
+from redis.asyncio import Redis
 
+from bridge.constants import QUEUE_NAME
 from bridge.testing.processes import BridgeProcess, wait_http
 from bridge.testing.receiver import Delivery
 from bridge.testing.servers import free_port
 
 logger = logging.getLogger("bridge.tests.system.harness")
 
+#: Written by arq on a worker's first poll of the queue.
+HEALTH_KEY = QUEUE_NAME + ":health-check"
 #: The hook every system test posts to; `none` verification, dedupe on `webhook-id`.
 HOOK = "load"
 
@@ -39,8 +43,15 @@ def write_rules(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
-def webhook_rule(name: str, url: str, *, on: str = f"webhook.{HOOK}", retry: str = "") -> str:
-    """YAML of one rule posting `{"seq": ...}` of the event to `url`."""
+def webhook_rule(
+    name: str,
+    url: str,
+    *,
+    on: str = f"webhook.{HOOK}",
+    retry: str = "",
+    key: str = "event.data.seq",
+) -> str:
+    """YAML of one rule posting `{"seq": <key>}` of the event to `url`."""
     retry_line = f"\n        retry: {retry}" if retry else ""
     return f"""
   - name: {name}
@@ -48,7 +59,7 @@ def webhook_rule(name: str, url: str, *, on: str = f"webhook.{HOOK}", retry: str
     do:
       - webhook:
           url: {url}
-          body: {{seq: "{{{{ event.data.seq }}}}", rule: {name}}}{retry_line}
+          body: {{seq: "{{{{ {key} }}}}", rule: {name}}}{retry_line}
 """
 
 
@@ -100,6 +111,23 @@ class BridgeSystem:
 
     def start_worker(self, name: str = "worker") -> BridgeProcess:
         return self.process("worker", name=name).start()
+
+    async def worker_ready(
+        self, redis: Redis, worker: BridgeProcess | None = None
+    ) -> BridgeProcess:
+        """Start a worker (a new one, or `worker` again) and wait until arq polls the queue.
+
+        arq writes its health-check key on its first poll; the key is deleted first, so
+        its return means this start is up (a slow start under load takes seconds).
+        """
+        await redis.delete(HEALTH_KEY)
+        worker = (worker or self.process("worker", name="worker")).start()
+        deadline = time.monotonic() + 60
+        while not await redis.exists(HEALTH_KEY):
+            if not worker.alive or time.monotonic() > deadline:
+                raise RuntimeError("worker did not start:\n" + worker.log()[-3000:])
+            await asyncio.sleep(0.1)
+        return worker
 
     def start_poller(self, **env: str) -> BridgeProcess:
         return self.process("poller", name="poller", **env).start()

@@ -34,7 +34,7 @@ async def test_burst_while_worker_down_is_delivered_once_after(
     assert len(sent) == BURST
     assert receiver.deliveries == []
 
-    bridge.start_worker()
+    await bridge.worker_ready(store)
     ledger = await settle(store, sent, lambda: receiver.deliveries, seq_of, within=90)
     ledger.assert_balanced()
     assert len(ledger.once) + len(ledger.duplicates) == BURST
