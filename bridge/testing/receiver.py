@@ -3,7 +3,8 @@
 It answers `POST /<anything>` with 200, or with the failure it was told to give:
 `POST /_control` with JSON {"fail_next": N, "fail_status": 500, "fail_ratio": 0.5,
 "delay": 0.2, "retry_after": 3} changes that; `GET /_deliveries` lists what arrived (with
-the Standard Webhooks headers) and `DELETE /_deliveries` forgets it.
+the Standard Webhooks headers; `?count=1` only counts them) and `DELETE /_deliveries`
+forgets it. `python -m bridge.testing.receiver --port N` runs one in a process of its own.
 """
 
 from __future__ import annotations
@@ -101,6 +102,8 @@ async def _deliveries(request: Request) -> Response:
     if request.method == "DELETE":
         state.deliveries.clear()
         return JSONResponse({"ok": True})
+    if request.query_params.get("count"):
+        return JSONResponse({"count": len(state.deliveries), "ok": len(state.delivered())})
     return JSONResponse([d.to_dict() for d in state.deliveries])
 
 

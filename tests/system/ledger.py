@@ -207,12 +207,16 @@ async def settle(
     rules: Iterable[str] | None = None,
     within: float = 60.0,
 ) -> Ledger:
-    """Audit until nothing is pending (or `within` seconds pass); the last audit."""
+    """Audit until nothing is pending or missing (or `within` seconds pass); the last audit.
+
+    A key counts as lost only when it is still missing at the end: an event the poller
+    has not fired yet is not in the store either.
+    """
     deadline = time.monotonic() + within
     names = list(rules) if rules is not None else None
     while True:
         ledger = await audit(redis, sent, deliveries, key_of, rules=names)
-        if not ledger.pending or time.monotonic() > deadline:
+        if not (ledger.pending or ledger.lost) or time.monotonic() > deadline:
             logger.info("ledger: %s", ledger.summary())
             return ledger
         await asyncio.sleep(0.5)

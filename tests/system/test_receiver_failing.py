@@ -1,4 +1,9 @@
-"""A receiver answering 500 for a while, then 200; one answering 410; one healthy."""
+"""A receiver answering 500 for a while, then 200; one answering 410; one healthy.
+
+The flaky receiver's failures open its circuit breaker; runs that wait behind the
+half-open probe are deferred for the probe's lease (job timeout + 10 s, 70 s by default),
+so the last of them arrive that long after the receiver recovered.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from tests.system.conftest import Receiver
 from tests.system.harness import BridgeSystem, rules_text, send_stream, seq_of, webhook_rule
 from tests.system.ledger import settle
 
-pytestmark = [pytest.mark.system, pytest.mark.timeout(180)]
+pytestmark = [pytest.mark.system, pytest.mark.timeout(240)]
 
 EVENTS = 100
 RETRY = "{attempts: 12, backoff: 0.5, max_delay: 3}"
@@ -56,18 +61,7 @@ async def test_failing_receiver_recovers_and_others_are_unaffected(
     gone_ledger.assert_balanced(dead=EVENTS)
     assert len(gone.deliveries) == EVENTS, "410 is final: no retry"
     flaky_ledger = await settle(
-        store, sent, lambda: flaky.deliveries, seq_of, rules=["flaky"], within=90
+        store, sent, lambda: flaky.deliveries, seq_of, rules=["flaky"], within=150
     )
-    if flaky_ledger.pending:
-        import time as _t
-
-        print("NOW", _t.time())
-        async for k in store.scan_iter(match="bridge:breaker:*"):
-            print("BREAKER", k, await store.hgetall(k), await store.pttl(k))
-        print("QUEUE", await store.zrange("bridge:queue", 0, -1, withscores=True))
-        for key in flaky_ledger.pending:
-            from bridge.executor.history import get_run
-
-            print("RUN", await get_run(store, f"webhook:load:evt-{key}:flaky"))
     flaky_ledger.assert_balanced()
     assert any(d.status == 500 for d in flaky.deliveries)

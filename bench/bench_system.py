@@ -1,0 +1,380 @@
+"""The whole system end to end: inbound webhook -> `bridge web` -> `bridge worker` -> receiver.
+
+    python bench/bench_system.py [--quick] [--json PATH] [--soak MINUTES]
+
+Processes as users run them: `bridge web` and `bridge worker`, a Valkey with AOF on, and
+receivers (`python -m bridge.testing.receiver`) in processes of their own; this process
+only generates load (httpx, keep-alive pool). Figures:
+
+- max throughput: N webhooks posted as fast as the pool allows; steps/s from the first
+  send to the last delivery. Baseline: plain httpx posting N to the same receiver.
+- latency at a fixed rate (500/s): accept (the 202 arrived) to delivery, p50/p99.
+- under faults: one event feeds a healthy and a flaky receiver (failing half the time);
+  the healthy one's p99 against the same run with both healthy (target: within 2x).
+- memory: worker and web RSS after the runs; Redis used_memory per stored event (event,
+  run record, attempts, indexes).
+- `--soak MINUTES`: steady traffic; samples worker/web RSS and Redis used_memory every
+  `--sample` seconds; prints the series and each slope (retention shortened to
+  `--retention` seconds, so Redis can level off within the soak).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from redis.asyncio import Redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import Row, check, percentile, print_table, slope, write_json
+from bridge.testing.processes import BridgeProcess, RestartableValkey, wait_http
+from bridge.testing.servers import free_port
+
+RETRY = "{attempts: 5, backoff: 0.5, max_delay: 2}"
+
+
+def rules_yaml(healthy: str, flaky: str) -> str:
+    """Hook `load` -> one step; hook `pair` -> a healthy and a flaky receiver."""
+
+    def rule(name: str, on: str, url: str) -> str:
+        return (
+            f"  - name: {name}\n    on: {on}\n    do:\n      - webhook:\n"
+            f"          url: {url}\n"
+            f'          body: {{seq: "{{{{ event.data.seq }}}}"}}\n'
+            f"        retry: {RETRY}\n"
+        )
+
+    return (
+        "hooks:\n  - {name: load, verify: none}\n  - {name: pair, verify: none}\nrules:\n"
+        + rule("one", "webhook.load", f"{healthy}/one")
+        + rule("pair-healthy", "webhook.pair", f"{healthy}/pair")
+        + rule("pair-flaky", "webhook.pair", f"{flaky}/pair")
+    )
+
+
+class Load:
+    """Posts numbered webhooks and remembers when each was accepted."""
+
+    def __init__(self, web: str, concurrency: int) -> None:
+        self.web = web
+        self.client = httpx.AsyncClient(
+            timeout=30, limits=httpx.Limits(max_connections=concurrency)
+        )
+        self.gate = asyncio.Semaphore(concurrency)
+        self.accepted: dict[str, float] = {}
+        self.refused = 0
+        self.seq = 0
+
+    async def post(self, hook: str) -> None:
+        self.seq += 1
+        key = f"{hook}-{self.seq}"
+        async with self.gate:
+            response = await self.client.post(
+                f"{self.web}/hooks/{hook}", json={"seq": key}, headers={"webhook-id": key}
+            )
+        if response.status_code == 202:
+            self.accepted[key] = time.time()
+        else:
+            self.refused += 1
+
+    async def paced(self, hook: str, rate: float, seconds: float) -> int:
+        """Send at `rate` per second for `seconds`; the number sent."""
+        count = int(rate * seconds)
+        start = time.monotonic()
+        async with asyncio.TaskGroup() as tg:
+            for n in range(count):
+                await asyncio.sleep(max(0.0, start + n / rate - time.monotonic()))
+                tg.create_task(self.post(hook))
+        return count
+
+    async def burst(self, hook: str, count: int) -> None:
+        async with asyncio.TaskGroup() as tg:
+            for _ in range(count):
+                tg.create_task(self.post(hook))
+
+
+async def wait_count(client: httpx.AsyncClient, receiver: str, count: int, within: float) -> int:
+    """Wait until `receiver` has `count` successful deliveries; how many it has."""
+    deadline = time.monotonic() + within
+    got = 0
+    while time.monotonic() < deadline:
+        got = int((await client.get(f"{receiver}/_deliveries?count=1")).json()["ok"])
+        if got >= count:
+            break
+        await asyncio.sleep(0.1)
+    return got
+
+
+async def deliveries(client: httpx.AsyncClient, receiver: str, path: str) -> dict[str, float]:
+    """seq -> first successful arrival time, of one path, then forget them."""
+    items = (await client.get(f"{receiver}/_deliveries")).json()
+    await client.delete(f"{receiver}/_deliveries")
+    first: dict[str, float] = {}
+    for item in items:
+        if item["path"] == path and item["status"] < 300:
+            seq = json.loads(item["body"])["seq"]
+            first.setdefault(seq, item["received_at"])
+    return first
+
+
+def latencies_ms(load: Load, arrived: dict[str, float]) -> list[float]:
+    return [(t - load.accepted[k]) * 1000 for k, t in arrived.items() if k in load.accepted]
+
+
+async def baseline(receiver: str, count: int, concurrency: int) -> float:
+    """Plain httpx posting `count` bodies to the receiver: requests per second."""
+    gate = asyncio.Semaphore(concurrency)
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+
+        async def one(n: int) -> None:
+            async with gate:
+                await client.post(f"{receiver}/base", json={"seq": n})
+
+        start = time.perf_counter()
+        async with asyncio.TaskGroup() as tg:
+            for n in range(count):
+                tg.create_task(one(n))
+        elapsed = time.perf_counter() - start
+        await client.delete(f"{receiver}/_deliveries")
+    return count / elapsed
+
+
+async def used_memory(redis: Redis) -> int:
+    info = await redis.info("memory")
+    return int(info["used_memory"])
+
+
+class System:
+    """Valkey, receivers, `bridge web` and `bridge worker` in a temporary directory."""
+
+    def __init__(self, root: Path, retention: float | None = None) -> None:
+        self.root = root
+        self.valkey = RestartableValkey(root / "valkey", free_port())
+        self.healthy = f"http://127.0.0.1:{free_port()}"
+        self.flaky = f"http://127.0.0.1:{free_port()}"
+        self.web_url = f"http://127.0.0.1:{free_port()}"
+        rules = root / "rules.yml"
+        rules.write_text(rules_yaml(self.healthy, self.flaky))
+        self.env = {
+            "BRIDGE_REDIS_URL": self.valkey.url,
+            "BRIDGE_RULES": str(rules),
+            "BRIDGE_DATA_DIR": str(root / "data"),
+            "BRIDGE_ALLOW_PRIVATE_TARGETS": "true",
+            "BRIDGE_PORT": self.web_url.rsplit(":", 1)[1],
+            "BRIDGE_LOG_LEVEL": "WARNING",
+        }
+        if retention is not None:
+            self.env["BRIDGE_RETENTION_DAYS"] = str(retention / 86400)
+        self.processes: list[BridgeProcess] = []
+
+    def _process(self, *args: str, name: str, module: str = "bridge") -> BridgeProcess:
+        log = self.root / f"{name}.log"
+        process = BridgeProcess(*args, env=self.env, log_path=log, module=module).start()
+        self.processes.append(process)
+        return process
+
+    def __enter__(self) -> System:
+        self.valkey.start()
+        for url, name in ((self.healthy, "healthy"), (self.flaky, "flaky")):
+            port = url.rsplit(":", 1)[1]
+            receiver = self._process("--port", port, name=name, module="bridge.testing.receiver")
+            wait_http(f"{url}/_deliveries?count=1", process=receiver)
+        self.web = self._process("web", name="web")
+        wait_http(f"{self.web_url}/readyz", process=self.web)
+        self.worker = self._process("worker", name="worker")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process in reversed(self.processes):
+            process.stop(timeout=15)
+        self.valkey.stop()
+
+
+async def measure(system: System, args: argparse.Namespace) -> list[Row]:
+    """Throughput, latency, faults and memory (see the module docstring)."""
+    redis = Redis.from_url(system.valkey.url)
+    client = httpx.AsyncClient(timeout=30)
+    load = Load(system.web_url, args.concurrency)
+    healthy = system.healthy
+    try:
+        await load.burst("load", 200)  # warm up: imports, pools, connections
+        await wait_count(client, healthy, 200, 120)
+        await deliveries(client, healthy, "/one")
+
+        memory_before = await used_memory(redis)
+        start = time.time()
+        await load.burst("load", args.events)
+        got = await wait_count(client, healthy, args.events, 300)
+        arrived = await deliveries(client, healthy, "/one")
+        steps = got / (max(arrived.values()) - start) if arrived else 0.0
+        memory_after = await used_memory(redis)
+        base = await baseline(healthy, args.events, args.concurrency)
+
+        sent = await load.paced("load", args.rate, args.seconds)
+        await wait_count(client, healthy, sent, 120)
+        paced = latencies_ms(load, await deliveries(client, healthy, "/one"))
+
+        normal_sent = await load.paced("pair", args.fault_rate, args.seconds)
+        await wait_count(client, healthy, normal_sent, 120)
+        normal = latencies_ms(load, await deliveries(client, healthy, "/pair"))
+        await client.post(f"{system.flaky}/_control", json={"fail_ratio": 0.5})
+        faulty_sent = await load.paced("pair", args.fault_rate, args.seconds)
+        await wait_count(client, healthy, faulty_sent, 120)
+        faulty = latencies_ms(load, await deliveries(client, healthy, "/pair"))
+        await client.post(f"{system.flaky}/_control", json={"fail_ratio": 0.0})
+
+        stored = args.events
+        per_event = (memory_after - memory_before) / stored
+        worker_rss = system.worker.rss_bytes() or 0
+        web_rss = system.web.rss_bytes() or 0
+    finally:
+        await client.aclose()
+        await load.client.aclose()
+        await redis.aclose()
+    p50, p99 = percentile(paced, 0.5), percentile(paced, 0.99)
+    normal_p99, faulty_p99 = percentile(normal, 0.99), percentile(faulty, 0.99)
+    rate = f"{args.rate:.0f}/s"
+    return [
+        Row(
+            "e2e steps/s (web+worker, max)",
+            steps,
+            "steps/s",
+            base,
+            ">= 1000, >= 0.4x httpx",
+            check(steps, lambda v: v >= 1000 and v >= 0.4 * base),
+            note=f"{args.events} webhooks, {args.concurrency} connections; baseline: plain "
+            "httpx posting to the same receiver",
+        ),
+        Row(
+            f"e2e accept->delivery p50 @ {rate}",
+            p50,
+            "ms",
+            None,
+            "< 50",
+            check(p50, lambda v: v < 50),
+            note=f"{len(paced)} of {sent} delivered",
+        ),
+        Row(
+            f"e2e accept->delivery p99 @ {rate}",
+            p99,
+            "ms",
+            None,
+            "< 250",
+            check(p99, lambda v: v < 250),
+        ),
+        Row(
+            f"healthy p99, other receiver 50% 5xx @ {args.fault_rate:.0f}/s",
+            faulty_p99,
+            "ms",
+            normal_p99,
+            "<= 2x no-fault",
+            check(faulty_p99, lambda v: v <= 2 * normal_p99),
+            note="baseline: the same run with both receivers healthy",
+        ),
+        Row("worker RSS after runs", worker_rss / 2**20, "MiB", None, "", None),
+        Row("web RSS after runs", web_rss / 2**20, "MiB", None, "", None),
+        Row(
+            "Redis memory per stored event",
+            per_event,
+            "bytes",
+            None,
+            "",
+            None,
+            note="event + run record + attempt + indexes, INFO used_memory delta",
+        ),
+    ]
+
+
+async def soak(system: System, args: argparse.Namespace) -> list[Row]:
+    """Steady traffic for `args.soak` minutes; memory sampled every `args.sample` s."""
+    redis = Redis.from_url(system.valkey.url)
+    load = Load(system.web_url, args.concurrency)
+    samples: list[tuple[float, float, float, float]] = []
+    stop = asyncio.Event()
+
+    async def drive() -> None:
+        while not stop.is_set():
+            await load.paced("load", args.soak_rate, 1.0)
+
+    driver = asyncio.create_task(drive())
+    start = time.monotonic()
+    print(f"{'t s':>6} {'worker MiB':>11} {'web MiB':>9} {'redis MiB':>10} {'accepted':>9}")
+    try:
+        while time.monotonic() - start < args.soak * 60:
+            await asyncio.sleep(args.sample)
+            t = time.monotonic() - start
+            sample = (
+                t,
+                (system.worker.rss_bytes() or 0) / 2**20,
+                (system.web.rss_bytes() or 0) / 2**20,
+                await used_memory(redis) / 2**20,
+            )
+            samples.append(sample)
+            print(
+                f"{t:>6.0f} {sample[1]:>11.1f} {sample[2]:>9.1f} {sample[3]:>10.1f} "
+                f"{len(load.accepted):>9}",
+                flush=True,
+            )
+    finally:
+        stop.set()
+        await driver
+        await load.client.aclose()
+        await redis.aclose()
+    half = samples[len(samples) // 2 :]
+    rows = []
+    for index, name in ((1, "worker RSS"), (2, "web RSS"), (3, "Redis used_memory")):
+        per_min = slope([(s[0] / 60, s[index]) for s in half])
+        mean = sum(s[index] for s in half) / max(len(half), 1)
+        flat = abs(per_min) * args.soak < 0.1 * mean
+        rows.append(
+            Row(
+                f"soak {name} slope (2nd half)",
+                per_min,
+                "MiB/min",
+                mean,
+                "flat: < 10% over the soak",
+                flat,
+            )
+        )
+    return rows
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller runs (about a minute)")
+    parser.add_argument("--json", metavar="PATH")
+    parser.add_argument("--events", type=int, default=3000)
+    parser.add_argument("--rate", type=float, default=500.0)
+    parser.add_argument("--fault-rate", type=float, default=100.0)
+    parser.add_argument("--seconds", type=float, default=6.0)
+    parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument("--soak", type=float, default=0.0, metavar="MINUTES")
+    parser.add_argument("--sample", type=float, default=10.0, metavar="SECONDS")
+    parser.add_argument("--soak-rate", type=float, default=200.0)
+    parser.add_argument("--retention", type=float, default=60.0, metavar="SECONDS")
+    args = parser.parse_args()
+    if args.quick:
+        args.events, args.seconds = min(args.events, 1000), min(args.seconds, 3.0)
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.soak:
+            with System(Path(tmp), retention=args.retention) as system:
+                rows = asyncio.run(soak(system, args))
+        else:
+            with System(Path(tmp)) as system:
+                rows = asyncio.run(measure(system, args))
+    print_table(rows)
+    if args.json:
+        write_json(args.json, rows, config=vars(args))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
