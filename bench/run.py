@@ -1,0 +1,237 @@
+"""Every benchmark in one command, one table: `python bench/run.py [--quick] [--json PATH]`.
+
+Runs bench_rules, bench_poller, bench_executor, bench_inbound and bench_system as
+subprocesses (one after the other, so they do not share the cores), each with
+`--json <tmp>`, turns each one's JSON into rows (figure, value, unit, same-run baseline,
+ratio, target, met?) and prints them as one table; `--json PATH` writes it with the
+machine description. `--soak MINUTES` runs the soak instead (bench_system --soak).
+A benchmark that fails or writes no JSON shows as a row with no value, and the exit
+status is 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.common import Row, check, machine, print_table, rows_from_json, write_json
+
+HERE = Path(__file__).resolve().parent
+
+
+def _get(data: Any, *path: str | int) -> Any:
+    """data[path...] or None."""
+    for part in path:
+        try:
+            data = data[part]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return data
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
+
+
+def rules_rows(data: Any) -> list[Row]:
+    """bench_rules: a list per rule count; the 1,000-rule entry is the target."""
+    biggest = max(data, key=lambda r: r.get("rules", 0)) if isinstance(data, list) else None
+    route = _num(_get(biggest, "route_us", 0))
+    base = _num(_get(biggest, "baseline_us", 0))
+    render = _num(_get(biggest, "render_us", 0))
+    rules = _get(biggest, "rules")
+    return [
+        Row(
+            f"routing per event, {rules} rules (median)",
+            route,
+            "us",
+            base,
+            "< 100",
+            check(route, lambda v: v < 100),
+            note="baseline: a bare dict lookup",
+        ),
+        Row(f"rendering matched steps, {rules} rules (median)", render, "us", None, "", None),
+    ]
+
+
+def poller_rows(data: Any) -> list[Row]:
+    page = _num(_get(data, "new_page_ms"))
+    records = _get(data, "page_records") or 500
+    return [
+        Row(
+            f"poll page of {records} new records",
+            page,
+            "ms",
+            _num(_get(data, "parse_ms")),
+            "< 50",
+            check(page, lambda v: v < 50),
+            note="baseline: json.loads of the page",
+        ),
+        Row("poll page already seen", _num(_get(data, "seen_page_ms")), "ms", None, "", None),
+        Row(
+            "whole poll over HTTP (sandbox)",
+            _num(_get(data, "whole_poll_http_ms")),
+            "ms",
+            None,
+            "",
+            None,
+        ),
+        Row(
+            "Redis per seen record id",
+            _num(_get(data, "seen_bytes_per_id")),
+            "bytes",
+            None,
+            "",
+            None,
+        ),
+    ]
+
+
+def executor_rows(data: Any) -> list[Row]:
+    steps = _num(_get(data, "steps_per_second"))
+    base = _num(_get(data, "baseline_per_second"))
+    p50, p99 = _num(_get(data, "p50_ms")), _num(_get(data, "p99_ms"))
+    rate = _get(data, "paced_rate") or 500
+    return [
+        Row(
+            "executor steps/s (store -> delivery)",
+            steps,
+            "steps/s",
+            base,
+            ">= 1000, >= 0.4x httpx",
+            check(steps, lambda v: v >= 1000 and base is not None and v >= 0.4 * base),
+        ),
+        Row(
+            f"executor store->delivery p50 @ {rate:.0f}/s",
+            p50,
+            "ms",
+            None,
+            "< 50",
+            check(p50, lambda v: v < 50),
+        ),
+        Row(
+            f"executor store->delivery p99 @ {rate:.0f}/s",
+            p99,
+            "ms",
+            None,
+            "< 250",
+            check(p99, lambda v: v < 250),
+        ),
+    ]
+
+
+def inbound_rows(data: Any) -> list[Row]:
+    bridge, bare = _get(data, "results", "bridge"), _get(data, "results", "bare")
+    per_s, bare_s = _num(_get(bridge, "per_second")), _num(_get(bare, "per_second"))
+    rate = _get(data, "config", "rate") or 500
+    p50, p99 = _num(_get(bridge, "p50_ms")), _num(_get(bridge, "p99_ms"))
+    return [
+        Row(
+            "inbound webhooks accepted",
+            per_s,
+            "req/s",
+            bare_s,
+            ">= 0.5x bare Starlette",
+            check(per_s, lambda v: bare_s is not None and v >= 0.5 * bare_s),
+            note="verified (GitHub HMAC), parsed, stored; baseline: a bare Starlette 202",
+        ),
+        Row(f"inbound p50 @ {rate:.0f} req/s", p50, "ms", _num(_get(bare, "p50_ms")), "", None),
+        Row(
+            f"inbound p99 @ {rate:.0f} req/s",
+            p99,
+            "ms",
+            _num(_get(bare, "p99_ms")),
+            "< 50",
+            check(p99, lambda v: v < 50),
+        ),
+    ]
+
+
+#: name, script, extra args (full, quick), how its JSON becomes rows.
+Bench = tuple[str, str, list[str], list[str], Callable[[Any], list[Row]]]
+
+BENCHES: list[Bench] = [
+    ("rules", "bench_rules.py", [], ["--events", "1000"], rules_rows),
+    ("poller", "bench_poller.py", [], ["--runs", "5"], poller_rows),
+    ("executor", "bench_executor.py", [], ["--events", "1000", "--seconds", "3"], executor_rows),
+    ("inbound", "bench_inbound.py", [], ["--seconds", "2"], inbound_rows),
+    ("system", "bench_system.py", [], ["--quick"], rows_from_json),
+]
+
+
+def run_one(script: str, args: list[str], out: Path, timeout: float) -> tuple[Any, str]:
+    """Run one benchmark; (its JSON or None, a one-line problem or "")."""
+    command = [sys.executable, str(HERE / script), *args, "--json", str(out)]
+    print(f"\n=== {' '.join(command[1:])}", flush=True)
+    started = time.monotonic()
+    try:
+        done = subprocess.run(command, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return None, f"timed out after {timeout:.0f} s"
+    print(f"=== {script}: exit {done.returncode} in {time.monotonic() - started:.0f} s")
+    if not out.exists():
+        return None, f"exit {done.returncode}, no JSON written"
+    try:
+        return json.loads(
+            out.read_text()
+        ), "" if done.returncode == 0 else f"exit {done.returncode}"
+    except ValueError as exc:
+        return None, f"unreadable JSON: {exc}"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="shorter runs of every benchmark")
+    parser.add_argument("--json", metavar="PATH", help="write the table as JSON here")
+    parser.add_argument(
+        "--soak",
+        type=float,
+        nargs="?",
+        const=3.0,
+        metavar="MINUTES",
+        help="run the soak instead (default 3 minutes)",
+    )
+    parser.add_argument("--only", action="append", help="run only these (rules, poller, ...)")
+    parser.add_argument("--timeout", type=float, default=900.0, help="per benchmark, seconds")
+    args = parser.parse_args()
+    benches: list[Bench]
+    if args.soak is not None:
+        soak_args = ["--soak", str(args.soak)]
+        benches = [("soak", "bench_system.py", soak_args, soak_args, rows_from_json)]
+        args.timeout = max(args.timeout, args.soak * 60 + 300)
+    else:
+        benches = [b for b in BENCHES if not args.only or b[0] in args.only]
+    rows: list[Row] = []
+    failed = False
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, script, full, quick, to_rows in benches:
+            extra = quick if args.quick else full
+            data, problem = run_one(script, extra, Path(tmp) / f"{name}.json", args.timeout)
+            made = to_rows(data) if data is not None else []
+            if problem or not made:
+                failed = True
+                rows.append(Row(f"{name}: benchmark failed", None, "", note=problem or "no rows"))
+            rows += made
+    print("\n" + "=" * 20 + " perfex-bridge benchmarks " + "=" * 20)
+    info = machine()
+    print(
+        f"{info['nproc']} CPUs, {info['cpu_model']}, {info['memory_gib']} GiB, "
+        f"Python {info['python']}{', quick run' if args.quick else ''}\n"
+    )
+    print_table(rows)
+    if args.json:
+        write_json(args.json, rows, quick=args.quick, soak=args.soak)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
