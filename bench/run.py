@@ -23,7 +23,15 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import Row, check, machine, print_table, rows_from_json, write_json
+from bench.common import (
+    Row,
+    check,
+    format_table,
+    machine,
+    print_table,
+    rows_from_json,
+    write_json,
+)
 
 HERE = Path(__file__).resolve().parent
 
@@ -201,6 +209,7 @@ def main() -> int:
         help="run the soak instead (default 3 minutes)",
     )
     parser.add_argument("--only", action="append", help="run only these (rules, poller, ...)")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown")
     parser.add_argument("--timeout", type=float, default=900.0, help="per benchmark, seconds")
     args = parser.parse_args()
     benches: list[Bench]
@@ -223,11 +232,18 @@ def main() -> int:
             rows += made
     print("\n" + "=" * 20 + " perfex-bridge benchmarks " + "=" * 20)
     info = machine()
-    print(
-        f"{info['nproc']} CPUs, {info['cpu_model']}, {info['memory_gib']} GiB, "
-        f"Python {info['python']}{', quick run' if args.quick else ''}\n"
+    described = (
+        f"{info['nproc']} CPUs (nproc), {info['cpu_model']}, {info['memory_gib']} GiB memory, "
+        f"Python {info['python']}{', quick run' if args.quick else ''}"
     )
+    print(described + "\n")
     print_table(rows)
+    if args.markdown:
+        command = " ".join(["python bench/run.py", *sys.argv[1:]])
+        Path(args.markdown).write_text(
+            f"# Benchmark results\n\nMachine: {described}.\n\nCommand: `{command}`\n\n"
+            f"```\n{format_table(rows)}\n```\n"
+        )
     if args.json:
         write_json(args.json, rows, quick=args.quick, soak=args.soak)
     return 1 if failed else 0
