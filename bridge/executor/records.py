@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
 from typing import Any
 
@@ -97,14 +97,24 @@ class Run:
             state.key, state.action = key, action
         return state
 
+    def to_dict(self) -> dict[str, Any]:
+        """The record as plain data (cheaper than dataclasses.asdict's deep copy)."""
+        out = {name: getattr(self, name) for name in _RUN_FIELDS}
+        out["steps"] = [{name: getattr(step, name) for name in _STEP_FIELDS} for step in self.steps]
+        return out
+
     def to_json(self) -> str:
-        return json.dumps(asdict(self), separators=(",", ":"), default=str)
+        return json.dumps(self.to_dict(), separators=(",", ":"), default=str)
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> Run:
         data = json.loads(raw)
         data["steps"] = [StepState(**s) for s in data.get("steps", [])]
         return cls(**data)
+
+
+_RUN_FIELDS = tuple(f.name for f in fields(Run))
+_STEP_FIELDS = tuple(f.name for f in fields(StepState))
 
 
 # -- redaction ------------------------------------------------------------------------

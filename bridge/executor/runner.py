@@ -20,7 +20,6 @@ with the same `webhook-id`, so receivers can drop the duplicate; the history sho
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -290,7 +289,7 @@ async def _give_up(
         "status": status.value,
         "error": message,
         "time": time.time(),
-        "run": _as_dict(run),
+        "run": run.to_dict(),
     }
     await ex.store.save(
         run, old, attempts=pending.attempts, counters=pending.counters, dead_letter=letter
@@ -312,8 +311,3 @@ async def _defer(
         run, old, attempts=pending.attempts, counters=pending.counters, enqueue_after=delay
     )
     return "deferred"
-
-
-def _as_dict(run: Run) -> dict[str, Any]:
-    parsed: dict[str, Any] = json.loads(run.to_json())
-    return parsed
