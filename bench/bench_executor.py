@@ -55,11 +55,11 @@ async def receiver_app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if not message.get("more_body"):
             break
     if scope["path"] == "/stats":
-        every = scope["method"] != "HEAD" and scope["query_string"] == b"all=1"
-        payload = json.dumps({"count": len(_LATENCIES), "latencies": _LATENCIES if every else []})
+        every = scope["query_string"] == b"all=1"
+        stats = {"count": len(_LATENCIES), "latencies": _LATENCIES if every else []}
+        payload = json.dumps(stats).encode()
         if scope["method"] == "DELETE":
             _LATENCIES.clear()
-        payload = payload.encode()
     else:
         _LATENCIES.append(time.time() - float(json.loads(body).get("data", {}).get("t0", 0)))
         payload = b"{}"
