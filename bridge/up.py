@@ -16,23 +16,14 @@ import signal
 from collections.abc import Coroutine
 from typing import Any
 
-import uvicorn
-
 from bridge.connection import redis_client, redis_server
 from bridge.rules import RulesWatcher
 from bridge.settings import Settings
 from bridge.web.app import create_app
-from bridge.web.server import RedactQuery, default_routes
+from bridge.web.server import EmbeddedServer, build_server, default_routes
 from workers.worker import run_worker_async
 
 logger = logging.getLogger("bridge.up")
-
-
-class _EmbeddedServer(uvicorn.Server):
-    """uvicorn inside our loop: the signals are `bridge up`'s to handle, not uvicorn's."""
-
-    def install_signal_handlers(self) -> None:
-        """Signals are handled by `_serve` for all three parts at once."""
 
 
 async def _poll(settings: Settings, url: str, backfill: float | None, stop: asyncio.Event) -> None:
@@ -47,18 +38,7 @@ async def _poll(settings: Settings, url: str, backfill: float | None, stop: asyn
 
 async def _web(settings: Settings, url: str, rules: RulesWatcher, stop: asyncio.Event) -> None:
     app = create_app(settings, redis_url=url, rules=rules, routes=default_routes(settings))
-    config = uvicorn.Config(
-        app,
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level.lower(),
-        proxy_headers=False,
-        server_header=False,
-        lifespan="on",
-    )
-    server = _EmbeddedServer(config)
-    config.load()
-    logging.getLogger("uvicorn.access").addFilter(RedactQuery())
+    server = build_server(app, settings, EmbeddedServer)
     serving = asyncio.create_task(server.serve(), name="web")
     waiting = asyncio.create_task(stop.wait())
     await asyncio.wait([serving, waiting], return_when=asyncio.FIRST_COMPLETED)

@@ -14,6 +14,7 @@ import logging
 from collections.abc import Sequence
 
 import uvicorn
+from starlette.applications import Starlette
 from starlette.routing import BaseRoute, Mount
 
 from bridge.connection import redis_server
@@ -53,6 +54,32 @@ def default_routes(settings: Settings) -> list[BaseRoute]:
     return routes
 
 
+class EmbeddedServer(uvicorn.Server):
+    """uvicorn inside a loop that handles its own signals (`bridge up`, the demo)."""
+
+    def install_signal_handlers(self) -> None:
+        """The caller handles SIGTERM/SIGINT for every part it runs."""
+
+
+def build_server(
+    app: Starlette, settings: Settings, server_class: type[uvicorn.Server] = uvicorn.Server
+) -> uvicorn.Server:
+    """A uvicorn server for the bridge's app, its access log kept free of query strings."""
+    config = uvicorn.Config(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+        server_header=False,
+        lifespan="on",
+    )
+    server = server_class(config)
+    config.load()  # configures uvicorn's loggers, so the filter is added after it
+    logging.getLogger("uvicorn.access").addFilter(RedactQuery())
+    return server
+
+
 def run_web(
     settings: Settings,
     *,
@@ -63,18 +90,7 @@ def run_web(
     extra = default_routes(settings) if routes is None else list(routes)
     with redis_server(settings) as url:
         app = create_app(settings, redis_url=url, routes=extra, lifespans=lifespans)
-        config = uvicorn.Config(
-            app,
-            host=settings.host,
-            port=settings.port,
-            log_level=settings.log_level.lower(),
-            proxy_headers=False,
-            server_header=False,
-            lifespan="on",
-        )
-        server = uvicorn.Server(config)
-        config.load()  # configures uvicorn's loggers, so the filter is added after it
-        logging.getLogger("uvicorn.access").addFilter(RedactQuery())
+        server = build_server(app, settings)
         logger.info("bridge web on http://%s:%d", settings.host, settings.port)
         try:
             server.run()
