@@ -47,14 +47,15 @@ def make_worker(
     pool: ArqRedis,
     rules: RulesSource,
     *,
-    job_timeout: float = jobs.JOB_TIMEOUT,
+    tuning: jobs.Tuning | None = None,
     handle_signals: bool = False,
     max_jobs: int | None = None,
 ) -> Worker:
     """An arq Worker on `pool` whose ctx carries the executor (built in on_startup)."""
+    job_timeout = (tuning or jobs.Tuning()).job_timeout
 
     async def startup(ctx: dict[str, Any]) -> None:
-        ctx["executor"] = jobs.build_executor(ctx["redis"], settings, rules, job_timeout)
+        ctx["executor"] = jobs.build_executor(ctx["redis"], settings, rules, tuning)
 
     async def shutdown(ctx: dict[str, Any]) -> None:
         if "executor" in ctx:
@@ -100,7 +101,7 @@ async def run_worker_async(
     stop: asyncio.Event,
     *,
     rules: RulesSource | None = None,
-    job_timeout: float = jobs.JOB_TIMEOUT,
+    tuning: jobs.Tuning | None = None,
     completion_wait: float = COMPLETION_WAIT,
 ) -> None:
     """Run worker + router (+ the rules watcher unless `rules` is given) until `stop`."""
@@ -117,7 +118,7 @@ async def run_worker_async(
         rules = watcher
     store = history.RunStore(pool, int(settings.retention_days * 86400))
     router = Router(pool, rules, store)
-    worker = make_worker(settings, pool, rules, job_timeout=job_timeout)
+    worker = make_worker(settings, pool, rules, tuning=tuning)
     tasks = [
         asyncio.create_task(worker.async_run(), name="arq-worker"),
         asyncio.create_task(router.run(stop), name="router"),
@@ -175,7 +176,7 @@ def run_worker(settings: Settings, *, job_timeout: float = jobs.JOB_TIMEOUT) -> 
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run_worker_async(settings, url, stop, job_timeout=job_timeout)
+        await run_worker_async(settings, url, stop, tuning=jobs.Tuning(job_timeout=job_timeout))
 
     with redis_server(settings) as url:
         asyncio.run(main(url))

@@ -14,6 +14,7 @@ arq's own `max_tries` is set high (`ARQ_MAX_TRIES`): the run record counts attem
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from typing import Any
 
 from arq import Retry
@@ -36,6 +37,20 @@ JOB_TIMEOUT = 60.0
 ARQ_MAX_TRIES = 1000
 #: Wait before arq retries a job whose Redis bookkeeping failed.
 REDIS_RETRY_DELAY = 5.0
+
+
+@dataclass(frozen=True, slots=True)
+class Tuning:
+    """Worker knobs beyond Settings, with production defaults (tests shorten them)."""
+
+    #: arq function timeout; a SIGKILLed worker's jobs run again this + 10 s later.
+    job_timeout: float = JOB_TIMEOUT
+    #: Consecutive failures (network, timeout, 5xx) that open a target's circuit.
+    breaker_threshold: int = 10
+    #: Seconds an open circuit pauses its target before one probe may go.
+    breaker_cooldown: float = 30.0
+    #: Outbound requests in flight to one webhook host, across all workers.
+    host_concurrency: int = 64
 
 
 async def run_rule(ctx: dict[str, Any], run_id: str, dispatch: int) -> str:
@@ -62,9 +77,11 @@ def functions(job_timeout: float = JOB_TIMEOUT) -> list[Function]:
 
 
 def build_executor(
-    redis: Redis, settings: Settings, rules: RulesSource, job_timeout: float = JOB_TIMEOUT
+    redis: Redis, settings: Settings, rules: RulesSource, tuning: Tuning | None = None
 ) -> Executor:
     """The per-process executor: one outbound httpx client, one Perfex client, the limits."""
+    tuning = tuning or Tuning()
+    job_timeout = tuning.job_timeout
     retention = int(settings.retention_days * 86400)
     perfex: Any = None
     secrets: tuple[str, ...] = ()
@@ -86,7 +103,10 @@ def build_executor(
             rate=settings.perfex_rate,
             burst=max(settings.perfex_rate, 1.0),
         ),
+        per_host=TargetLimits(concurrency=tuning.host_concurrency),
         lease_seconds=job_timeout + 10,
+        breaker_threshold=tuning.breaker_threshold,
+        breaker_cooldown=tuning.breaker_cooldown,
     )
     return Executor(
         redis=redis,

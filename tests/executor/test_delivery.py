@@ -10,6 +10,7 @@ from standardwebhooks import Webhook
 
 from bridge.executor import dlq, history
 from bridge.executor.history import RunStore
+from bridge.executor.jobs import Tuning
 from bridge.settings import Settings
 from tests.executor.conftest import WorkerFactory
 from tests.executor.helpers import Receiver, rules_from, run_status, store_event, wait_for
@@ -171,3 +172,28 @@ rules:
 
 async def _status_is(redis: Redis, run_id: str, status: str) -> bool:
     return await run_status(redis, run_id) == status
+
+
+async def test_open_circuit_defers_without_spending_attempts(
+    redis: Redis, settings: Settings, worker: WorkerFactory, receiver: tuple[Receiver, str]
+) -> None:
+    """After 3 straight 503s the host's circuit opens: the run waits, attempts stay at 3."""
+    app, url = receiver
+    app.default = 503
+    tuning = Tuning(breaker_threshold=3, breaker_cooldown=1.0)
+    rule = _rule(url + "/in", "{attempts: 10, backoff: 0.05, max_delay: 0.05}")
+    async with worker(settings, rules_from(rule), tuning=tuning):
+        await store_event(redis, "b1")
+        await wait_for(lambda: _stat_at_least(redis, "deferrals", 1))
+        run = await history.get_run(redis, "b1:notify")
+        assert run is not None and run["steps"][0]["attempts"] == 3
+        assert run["status"] == "retrying" and "circuit open" in run["error"]
+        app.default = 200
+        await wait_for(lambda: _status_is(redis, "b1:notify", "succeeded"))
+    assert len(app.on("/in")) == 4
+    run = await history.get_run(redis, "b1:notify")
+    assert run is not None and run["steps"][0]["attempts"] == 4
+
+
+async def _stat_at_least(redis: Redis, name: str, value: int) -> bool:
+    return (await history.stats(redis)).get(name, 0) >= value
