@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from bridge import constants
 from bridge.constants import QUEUE_NAME
@@ -124,27 +125,51 @@ class RunStore:
         drop_letter: str | None = None,
     ) -> None:
         """Write the record and what goes with it in one transaction (see module docs)."""
-        run.updated = time.time()
         async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.set(run_key(run.id), run.to_json(), ex=self.ttl)
-            if attempts:
-                pipe.rpush(attempts_key(run.id), *(json.dumps(a, default=str) for a in attempts))
-                pipe.expire(attempts_key(run.id), self.ttl)
-            if old_status != run.status:
-                pipe.zrem(keys.RUNS_BY_STATUS + old_status, run.id)
-                pipe.zadd(keys.RUNS_BY_STATUS + run.status, {run.id: run.updated})
-            for name, amount in (counters or {}).items():
-                pipe.hincrby(constants.STATS, name, amount)
-            if enqueue_after is not None:
-                queueing.add_job(pipe, run.id, run.dispatch, enqueue_after)
-            if dead_letter is not None:
-                letter_id = dead_letter["id"]
-                pipe.set(constants.DLQ_ITEM + letter_id, json.dumps(dead_letter, default=str))
-                pipe.zadd(constants.DLQ_INDEX, {letter_id: run.updated})
-            if drop_letter is not None:
-                pipe.delete(constants.DLQ_ITEM + drop_letter)
-                pipe.zrem(constants.DLQ_INDEX, drop_letter)
+            self.stage(
+                pipe,
+                run,
+                old_status,
+                attempts=attempts,
+                counters=counters,
+                enqueue_after=enqueue_after,
+                dead_letter=dead_letter,
+                drop_letter=drop_letter,
+            )
             await pipe.execute()
+
+    def stage(
+        self,
+        pipe: Pipeline,
+        run: Run,
+        old_status: str,
+        *,
+        attempts: list[dict[str, Any]] | None = None,
+        counters: dict[str, int] | None = None,
+        enqueue_after: float | None = None,
+        dead_letter: dict[str, Any] | None = None,
+        drop_letter: str | None = None,
+    ) -> None:
+        """Queue `save`'s writes on a pipeline already in MULTI (for watched updates)."""
+        run.updated = time.time()
+        pipe.set(run_key(run.id), run.to_json(), ex=self.ttl)
+        if attempts:
+            pipe.rpush(attempts_key(run.id), *(json.dumps(a, default=str) for a in attempts))
+            pipe.expire(attempts_key(run.id), self.ttl)
+        if old_status != run.status:
+            pipe.zrem(keys.RUNS_BY_STATUS + old_status, run.id)
+            pipe.zadd(keys.RUNS_BY_STATUS + run.status, {run.id: run.updated})
+        for name, amount in (counters or {}).items():
+            pipe.hincrby(constants.STATS, name, amount)
+        if enqueue_after is not None:
+            queueing.add_job(pipe, run.id, run.dispatch, enqueue_after)
+        if dead_letter is not None:
+            letter_id = dead_letter["id"]
+            pipe.set(constants.DLQ_ITEM + letter_id, json.dumps(dead_letter, default=str))
+            pipe.zadd(constants.DLQ_INDEX, {letter_id: run.updated})
+        if drop_letter is not None:
+            pipe.delete(constants.DLQ_ITEM + drop_letter)
+            pipe.zrem(constants.DLQ_INDEX, drop_letter)
 
 
 # -- query API ------------------------------------------------------------------------

@@ -7,6 +7,7 @@ its arq job `run:<event id>:<rule>:0`, created together only if the run does not
 (`RunStore.create_many`), so a duplicate entry, a second router or a re-delivery is a
 no-op. Entries are XACKed (and deleted, keeping the stream short) only after that.
 Entries a dead router left pending are taken over with XAUTOCLAIM after `claim_idle`.
+Every `sweep_interval` it also re-queues runs whose arq job was lost (`sweeper.py`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from bridge import constants
 from bridge.events import Event
-from bridge.executor import keys
+from bridge.executor import keys, sweeper
 from bridge.executor.history import RunStore
 from bridge.executor.records import Run, run_id_for
 from bridge.executor.runner import RulesSource
@@ -52,6 +53,7 @@ class Router:
         block_ms: int = 100,
         count: int = 500,
         claim_idle: float = 30.0,
+        sweep_interval: float = 60.0,
     ) -> None:
         self.redis = redis
         self.rules = rules
@@ -61,6 +63,8 @@ class Router:
         self.count = count
         self.claim_idle_ms = int(claim_idle * 1000)
         self._last_claim = 0.0
+        self.sweep_interval = sweep_interval
+        self._last_sweep = time.monotonic()
         self._own_pending = True
 
     async def ensure_group(self) -> None:
@@ -79,6 +83,9 @@ class Router:
         while not stop.is_set():
             try:
                 await self.step()
+                if time.monotonic() - self._last_sweep > self.sweep_interval:
+                    self._last_sweep = time.monotonic()
+                    await sweeper.rescue(self.store)
             except (RedisError, OSError) as exc:
                 logger.warning("router: Redis error (%s); retrying in 1 s", exc)
                 self._own_pending = True
