@@ -60,14 +60,14 @@ async def test_sigkill_mid_batch_then_a_new_worker_delivers_everything(
             assert first.poll() is None, "the first worker exited"
             await asyncio.sleep(0.01)
         first.send_signal(signal.SIGKILL)
-        first.wait(10)
+        await asyncio.to_thread(first.wait, 10)
         killed_at = len(app.received)
         second = _start_worker(redis_url, rules, tmp_path)
         try:
             await wait_for(lambda: _all_succeeded(redis), within=90, interval=0.25)
         finally:
             second.send_signal(signal.SIGTERM)
-            assert second.wait(30) == 0
+            assert await asyncio.to_thread(second.wait, 30) == 0
     finally:
         if first.poll() is None:
             first.kill()
@@ -92,5 +92,42 @@ async def test_sigkill_mid_batch_then_a_new_worker_delivers_everything(
             assert "interrupted" in [a["outcome"] for a in run["attempts"]]
 
 
-async def _all_succeeded(redis: Redis) -> bool:
-    return (await history.status_counts(redis))["succeeded"] == EVENTS
+async def test_sigterm_mid_batch_finishes_running_jobs_and_loses_nothing(
+    redis: Redis, redis_url: str, tmp_path: Path, receiver: tuple[Receiver, str]
+) -> None:
+    """SIGTERM: the worker exits 0 after finishing its jobs; a new one delivers the rest once."""
+    app, url = receiver
+    app.delay = 0.05
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        f"rules:\n  - name: fan\n    on: perfex.leads.created\n"
+        f'    do:\n      - webhook: {{url: "{url}/in"}}\n'
+    )
+    for n in range(EVENTS // 2):
+        await store_event(redis, f"t{n}", n=n)
+    first = _start_worker(redis_url, rules, tmp_path)
+    try:
+        deadline = time.monotonic() + 60
+        while len(app.received) < 20:
+            assert time.monotonic() < deadline and first.poll() is None
+            await asyncio.sleep(0.01)
+        first.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(first.wait, 30) == 0
+    finally:
+        if first.poll() is None:
+            first.kill()
+    stopped_at = len(app.received)
+    second = _start_worker(redis_url, rules, tmp_path)
+    try:
+        await wait_for(lambda: _all_succeeded(redis, EVENTS // 2), within=60, interval=0.25)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(second.wait, 30) == 0
+    ids = Counter(r.headers["webhook-id"] for r in app.on("/in"))
+    assert stopped_at < EVENTS // 2
+    assert len(ids) == EVENTS // 2 and max(ids.values()) == 1
+    assert (await history.stats(redis)).get("attempts_interrupted", 0) == 0
+
+
+async def _all_succeeded(redis: Redis, expected: int = EVENTS) -> bool:
+    return (await history.status_counts(redis))["succeeded"] == expected
