@@ -178,7 +178,7 @@ async def _paced(
         delay = started + i / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(store.store(_event("lat", i))))
+        tasks.append(asyncio.create_task(store.store(_event(f"lat{rate}", i))))
     await asyncio.gather(*tasks)
     await _deliveries(client, url, total, 120)
     return sorted(await _latencies(client, url))

@@ -169,3 +169,6 @@ async def with_timeout(coro: Any, seconds: float, what: str) -> Outcome:
     except TimeoutError:
         error = DeliveryError(f"{what}: no answer within {seconds:.0f} s", retryable=True)
         return Outcome(error=error, breaker="fail")
+    except Exception as exc:  # a bug must end in the DLQ with its message, not loop
+        logger.exception("%s: unexpected error", what)
+        return Outcome(error=BridgeError(f"{what}: internal error {type(exc).__name__}: {exc}"))

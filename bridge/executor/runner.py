@@ -124,6 +124,10 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
             return await _defer(ex, run, old, pending, 0.0, "continued in a new job")
         budget = min(remaining, step_cap)
         ran += 1
+        policy = policy_for(step.retry, ex.default_policy)
+        if policy.exhausted(state.attempts):  # the last ones were interrupted by crashes
+            why = f"{state.attempts} attempts used up; the last was interrupted"
+            return await _give_up(ex, run, old, pending, step.index, why, True)
         target = "perfex" if step.action != "webhook" else actions.webhook_target(params)
         admission = await ex.limiter.acquire(target)
         if not admission.admitted:
