@@ -18,10 +18,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import importlib.util
 import json
 import logging
-import sys
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -34,12 +32,6 @@ from bridge.executor import ssrf
 from bridge.executor.retry import parse_retry_after
 
 logger = logging.getLogger("bridge.executor.webhook")
-
-# httpcore tries `import sniffio` on every new connection lock; without sniffio installed
-# each try is a failed import that searches sys.path (~10 % of a worker's CPU). A None
-# entry makes that import fail at once, with the same outcome: "asyncio".
-if importlib.util.find_spec("sniffio") is None:
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 #: Default request timeout (seconds), within Standard Webhooks' 15 to 30 s.
 DEFAULT_TIMEOUT = 15.0
