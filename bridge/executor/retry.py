@@ -1,7 +1,8 @@
 """When to try a failed step again, and whether to try at all.
 
-The default schedule is Standard Webhooks'/Svix's: immediately, 5 s, 5 min, 30 min, 2 h,
-5 h, 10 h, 14 h, 20 h, 24 h (about three days in all), each delay with +-20 % jitter.
+The default schedule is Svix's: immediately, then after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h
+and 10 h (8 attempts over about 27 hours: a receiver down for a day still gets its
+events), each delay with +-20 % jitter.
 
 Why the executor keeps its own attempt count instead of arq's `max_tries`/`Retry`: arq's
 `job_try` also counts crashes and SIGTERM hand-backs, its job key expires a day after the
@@ -28,7 +29,7 @@ from bridge.exceptions import BridgeError, DeliveryError, PerfexRateLimited, Tem
 logger = logging.getLogger("bridge.executor.retry")
 
 #: Delays before attempts 2, 3, ... (the first attempt is immediate).
-DEFAULT_DELAYS: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 50400, 72000, 86400)
+DEFAULT_DELAYS: tuple[float, ...] = (5, 300, 1800, 7200, 18000, 36000, 36000)
 #: Attempts in all by default: the first plus one per delay.
 DEFAULT_ATTEMPTS = len(DEFAULT_DELAYS) + 1
 #: Jitter applied to each delay (+-20 %).
