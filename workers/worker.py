@@ -20,10 +20,12 @@ import asyncio
 import contextlib
 import logging
 import signal
+from collections.abc import Callable
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings
 from arq.worker import Worker
+from redis.exceptions import RedisError
 
 from bridge import constants
 from bridge.connection import redis_server
@@ -105,6 +107,7 @@ async def run_worker_async(
     completion_wait: float = COMPLETION_WAIT,
 ) -> None:
     """Run worker + router (+ the rules watcher unless `rules` is given) until `stop`."""
+    tuning = tuning or jobs.Tuning(job_timeout=settings.job_timeout)
     pool = await create_pool(redis_url)
     watcher: Any = None
     if rules is None:
@@ -118,27 +121,24 @@ async def run_worker_async(
         rules = watcher
     store = history.RunStore(pool, int(settings.retention_days * 86400))
     router = Router(pool, rules, store)
-    worker = make_worker(settings, pool, rules, tuning=tuning)
+    arq = _ArqSupervisor(lambda: make_worker(settings, pool, rules, tuning=tuning))
     tasks = [
-        asyncio.create_task(worker.async_run(), name="arq-worker"),
+        asyncio.create_task(arq.run(stop), name="arq-worker"),
         asyncio.create_task(router.run(stop), name="router"),
         asyncio.create_task(_prune(pool, settings, stop), name="history-prune"),
     ]
-    logger.info("worker started: router %s, up to %d jobs", router.consumer, worker.max_jobs)
+    logger.info("worker started: router %s, up to %d jobs", router.consumer, arq.worker.max_jobs)
     try:
         waiter = asyncio.create_task(stop.wait())
         done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         for task in done:
-            if task is not waiter and task.exception() is not None:
-                raise task.exception()  # type: ignore[misc]
+            error = None if task is waiter else task.exception()
+            if error is not None:
+                raise error
     finally:
         stop.set()
-        worker.allow_pick_jobs = False
-        running = [t for t in worker.tasks.values() if not t.done()]
-        if running:
-            await asyncio.wait(running, timeout=completion_wait)
-        await _close(worker, pool)
+        await arq.stop(completion_wait)
         for task in tasks:
             task.cancel()
         for task in tasks:
@@ -150,11 +150,48 @@ async def run_worker_async(
         logger.info("worker stopped")
 
 
-async def _close(worker: Worker, pool: ArqRedis) -> None:
-    """arq's Worker.close, minus closing the pool with redis' deprecated close()."""
+class _ArqSupervisor:
+    """Keeps an arq Worker running across Redis outages.
+
+    arq's poll loop raises on a lost connection and its Worker cannot be started twice, so
+    a fresh Worker (on the same pool) is started after a backoff; the jobs it had stay in
+    arq's queue and run again (pessimistic execution), resuming from their checkpoints.
+    """
+
+    def __init__(self, make: Callable[[], Worker]) -> None:
+        self.make = make
+        self.worker = make()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        delay = 1.0
+        while not stop.is_set():
+            try:
+                await self.worker.async_run()
+                return
+            except (RedisError, OSError) as exc:
+                logger.warning("worker: lost Redis (%s); restarting in %.0f s", exc, delay)
+                await _close(self.worker)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+                return
+            delay = min(delay * 2, 30.0)
+            self.worker = self.make()
+
+    async def stop(self, completion_wait: float) -> None:
+        """Stop picking jobs, give running ones `completion_wait` s, hand back the rest."""
+        self.worker.allow_pick_jobs = False
+        running = [t for t in self.worker.tasks.values() if not t.done()]
+        if running:
+            await asyncio.wait(running, timeout=completion_wait)
+        await _close(self.worker)
+
+
+async def _close(worker: Worker) -> None:
+    """arq's Worker.close, minus closing the pool (shared) and tolerant of a lost Redis."""
     worker.handle_sig(signal.SIGUSR1)  # cancels running jobs; arq re-queues them
     await asyncio.gather(*worker.tasks.values(), return_exceptions=True)
-    await pool.delete(worker.health_check_key)
+    with contextlib.suppress(RedisError, OSError):
+        await worker.pool.delete(worker.health_check_key)
     if worker.on_shutdown:
         await worker.on_shutdown(worker.ctx)
 
@@ -164,11 +201,15 @@ async def _prune(pool: ArqRedis, settings: Settings, stop: asyncio.Event) -> Non
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), PRUNE_INTERVAL)
             return
-        removed = await history.prune(pool, settings.retention_days * 86400)
+        try:
+            removed = await history.prune(pool, settings.retention_days * 86400)
+        except (RedisError, OSError) as exc:
+            logger.warning("history prune skipped: %s", exc)
+            continue
         logger.debug("pruned %d old run-history index entries", removed)
 
 
-def run_worker(settings: Settings, *, job_timeout: float = jobs.JOB_TIMEOUT) -> int:
+def run_worker(settings: Settings, *, job_timeout: float | None = None) -> int:
     """`bridge worker`: block until SIGTERM/SIGINT; 0 on a clean stop."""
 
     async def main(url: str) -> None:
@@ -176,7 +217,8 @@ def run_worker(settings: Settings, *, job_timeout: float = jobs.JOB_TIMEOUT) -> 
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await run_worker_async(settings, url, stop, tuning=jobs.Tuning(job_timeout=job_timeout))
+        tuning = jobs.Tuning(job_timeout=job_timeout) if job_timeout else None
+        await run_worker_async(settings, url, stop, tuning=tuning)
 
     with redis_server(settings) as url:
         asyncio.run(main(url))

@@ -32,6 +32,10 @@ logger = logging.getLogger("bridge.executor.limits")
 
 Outcome = Literal["ok", "fail", "neutral"]
 
+#: While a half-open probe is out, others look again this often (ms), not at its lease's
+#: end: a probe that succeeds in milliseconds should free the queue in seconds.
+PROBE_RECHECK_MS = 2000
+
 _ADMIT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -41,7 +45,9 @@ local open_until = tonumber(state[1])
 if open_until then
   if now < open_until then return {2, open_until - now, 0} end
   local probe_until = tonumber(state[2])
-  if probe_until and now < probe_until then return {2, probe_until - now, 0} end
+  if probe_until and now < probe_until then
+    return {2, math.min(probe_until - now, tonumber(ARGV[7])), 0}
+  end
   probe = 1
 end
 local limit = tonumber(ARGV[2])
@@ -151,6 +157,7 @@ class Limiter:
                 limits.rate,
                 limits.burst or max(limits.rate, 1.0),
                 self.lease_ms,
+                PROBE_RECHECK_MS,
             ],
         )
         if code == 1:

@@ -90,13 +90,14 @@ async def test_a_failed_probe_opens_the_breaker_again(redis: Redis) -> None:
 
 
 def test_default_schedule_has_jitter_within_20_percent() -> None:
-    """The default delays follow the Standard Webhooks schedule, +-20 %."""
+    """The default delays follow Svix's schedule (about a day in all), +-20 %."""
     policy = RetryPolicy()
-    assert policy.attempts == 10
+    assert policy.attempts == 8
+    assert 20 * 3600 <= sum(DEFAULT_DELAYS) <= 30 * 3600
     for n, base in enumerate(DEFAULT_DELAYS, start=1):
         for _ in range(20):
             assert 0.8 * base <= policy.delay(n) <= 1.2 * base
-    assert policy.exhausted(10) and not policy.exhausted(9)
+    assert policy.exhausted(8) and not policy.exhausted(7)
 
 
 def test_override_backoff_and_attempts() -> None:
