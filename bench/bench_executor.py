@@ -30,7 +30,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -240,6 +240,9 @@ def main() -> int:
     parser.add_argument(
         "--concurrency", type=int, default=20, help="worker jobs at once, and the baseline's"
     )
+    parser.add_argument(
+        "--workers", type=int, default=1, help="`bridge worker` processes sharing the queue"
+    )
     parser.add_argument("--json", metavar="PATH")
     args = parser.parse_args()
     port = free_port()
@@ -274,8 +277,12 @@ def main() -> int:
             "off",
         ]
         worker = [sys.executable, "-m", "bridge", "worker"]
-        with _process(uvicorn, {}), _process(worker, env):
+        with ExitStack() as processes:
+            processes.enter_context(_process(uvicorn, {}))
+            for _ in range(args.workers):
+                processes.enter_context(_process(worker, env))
             result = asyncio.run(_bench(args, redis_url, receiver))
+        result["workers"] = args.workers
     print(_table(result))
     if args.json:
         Path(args.json).write_text(json.dumps(result, indent=2) + "\n")
