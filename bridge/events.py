@@ -80,15 +80,24 @@ class Event:
         return cls.from_dict(json.loads(text))
 
 
-# SET NX the event, index it by time and append its id to the router's stream, all in
-# one script: either all three happen or none, so no stored event is ever left unrouted.
+# For each event: SET NX it, index it by time and append its id to the router's stream.
+# One script call stores a whole page: per event, either all three happen or none, so no
+# stored event is ever left unrouted, and the stream keeps the order given.
+# KEYS: the time index, the stream, then one event key per event.
+# ARGV: the TTL, the time, then each event's JSON and id.
 _STORE_SCRIPT = """
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'EX', ARGV[2]) then
-  redis.call('ZADD', KEYS[2], ARGV[3], ARGV[4])
-  redis.call('XADD', KEYS[3], '*', 'id', ARGV[4])
-  return 1
+local created = {}
+for i = 3, #KEYS do
+  local json_at = (i - 3) * 2 + 3
+  if redis.call('SET', KEYS[i], ARGV[json_at], 'NX', 'EX', ARGV[1]) then
+    redis.call('ZADD', KEYS[1], ARGV[2], ARGV[json_at + 1])
+    redis.call('XADD', KEYS[2], '*', 'id', ARGV[json_at + 1])
+    created[#created + 1] = 1
+  else
+    created[#created + 1] = 0
+  end
 end
-return 0
+return created
 """
 
 
@@ -106,37 +115,25 @@ class EventStore:
         self.retention_seconds = retention_seconds
         self._store_script = redis.register_script(_STORE_SCRIPT)
 
-    def _script_call(self, event: Event, now: float) -> tuple[list[str], list[str | int | float]]:
-        keys = [constants.EVENT_KEY + event.id, constants.EVENTS_BY_TIME, constants.EVENT_STREAM]
-        return keys, [event.to_json(), self.retention_seconds, now, event.id]
-
     async def store(self, event: Event) -> bool:
         """Store the event unless its id is already stored; True when it is new."""
-        keys, args = self._script_call(event, time.time())
+        (created,) = await self.store_many([event])
+        return created
+
+    async def store_many(self, events: Sequence[Event]) -> list[bool]:
+        """Store several events in one round trip, in order; True per event that was new."""
+        if not events:
+            return []
+        keys = [constants.EVENTS_BY_TIME, constants.EVENT_STREAM]
+        args: list[str | int | float] = [self.retention_seconds, time.time()]
+        for event in events:
+            keys.append(constants.EVENT_KEY + event.id)
+            args += (event.to_json(), event.id)
         try:
             created = await self._store_script(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             raise StoreUnavailable(f"event store unavailable: {exc}") from exc
-        return bool(created)
-
-    async def store_many(self, events: Sequence[Event]) -> list[bool]:
-        """Store several events in one round trip, in order; True per event that was new.
-
-        Each event is still its own atomic script call (a pipeline, not a transaction),
-        so the stream keeps the order given and a failure leaves no event half-stored.
-        """
-        if not events:
-            return []
-        now = time.time()
-        try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for event in events:
-                    keys, args = self._script_call(event, now)
-                    await self._store_script(keys=keys, args=args, client=pipe)
-                results = await pipe.execute()
-        except (RedisError, OSError) as exc:
-            raise StoreUnavailable(f"event store unavailable: {exc}") from exc
-        return [bool(result) for result in results]
+        return [bool(flag) for flag in created]
 
     async def get(self, event_id: str) -> Event | None:
         """The stored event, or None when it is unknown or expired."""
