@@ -152,6 +152,18 @@ async def used_memory(redis: Redis) -> int:
     return int(info["used_memory"])
 
 
+async def cpu_split(system: System, redis: Redis) -> dict[str, float]:
+    """CPU seconds used so far by each part of the pipeline (this process is the load)."""
+    info = await redis.info("cpu")
+    return {
+        "web": system.web.cpu_seconds(),
+        "worker": system.worker.cpu_seconds(),
+        "receiver": system.receiver.cpu_seconds(),
+        "Valkey": float(info["used_cpu_user"]) + float(info["used_cpu_sys"]),
+        "load generator": time.process_time(),
+    }
+
+
 class System:
     """Valkey, receivers, `bridge web` and `bridge worker` in a temporary directory."""
 
@@ -187,6 +199,8 @@ class System:
             port = url.rsplit(":", 1)[1]
             receiver = self._process("--port", port, name=name, module="bridge.testing.receiver")
             wait_http(f"{url}/_deliveries?count=1", process=receiver)
+            if name == "healthy":
+                self.receiver = receiver
         self.web = self._process("web", name="web")
         wait_http(f"{self.web_url}/readyz", process=self.web)
         self.worker = self._process("worker", name="worker")
@@ -210,9 +224,11 @@ async def measure(system: System, args: argparse.Namespace) -> list[Row]:
         await deliveries(client, healthy, "/one")
 
         memory_before = await used_memory(redis)
+        cpu_before = await cpu_split(system, redis)
         start = time.time()
         await load.burst("load", args.events)
         got = await wait_count(client, healthy, args.events, 300)
+        cpu_after = await cpu_split(system, redis)
         arrived = await deliveries(client, healthy, "/one")
         steps = got / (max(arrived.values()) - start) if arrived else 0.0
         memory_after = await used_memory(redis)
@@ -278,6 +294,18 @@ async def measure(system: System, args: argparse.Namespace) -> list[Row]:
             "<= 2x no-fault",
             check(faulty_p99, lambda v: v <= 2 * normal_p99),
             note="baseline: the same run with both receivers healthy",
+        ),
+        *(
+            Row(
+                f"CPU per step: {part}",
+                (cpu_after[part] - cpu_before[part]) * 1000 / args.events,
+                "ms",
+                None,
+                "",
+                None,
+                note="during the max-throughput burst; 2 cores give 2,000 CPU-ms per second",
+            )
+            for part in cpu_before
         ),
         Row("worker RSS after runs", worker_rss / 2**20, "MiB", None, "", None),
         Row("web RSS after runs", web_rss / 2**20, "MiB", None, "", None),

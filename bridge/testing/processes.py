@@ -64,6 +64,10 @@ class BridgeProcess:
         """Resident memory of the running process (Linux /proc), or None."""
         return rss_bytes(self.pid) if self.pid is not None else None
 
+    def cpu_seconds(self) -> float:
+        """CPU seconds the running process has used so far (0 where unknown)."""
+        return (cpu_seconds(self.pid) if self.pid is not None else None) or 0.0
+
     def signal(self, signum: int) -> None:
         if self.alive:
             assert self.process is not None
@@ -108,6 +112,15 @@ def rss_bytes(pid: int) -> int | None:
     except (OSError, ValueError, IndexError):
         return None
     return None
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds process `pid` has used (Linux /proc), or None."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def wait_http(url: str, *, timeout: float = 30, process: BridgeProcess | None = None) -> None:

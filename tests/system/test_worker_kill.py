@@ -1,8 +1,8 @@
 """SIGKILL the worker three times during a steady stream: nothing lost, doubles explained.
 
-A killed worker's jobs wait for `arq:in-progress:<job>` to expire (job timeout + 10 s, 70 s
-with `bridge worker`'s default) before another worker runs them again, so this test waits
-that long once.
+A killed worker's jobs wait for `arq:in-progress:<job>` to expire (job timeout + 10 s)
+before another worker runs them again; the test sets BRIDGE_JOB_TIMEOUT=10 so that is 20 s
+rather than the default 70 s.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ async def test_worker_killed_three_times_loses_nothing(
     receiver.delay = 0.05  # steps in flight when the worker dies
     rules = tmp_path / "rules.yml"
     rules.write_text(rules_text(webhook_rule("kill", f"{url}/kill")))
-    bridge = system(rules)
+    bridge = system(rules, BRIDGE_JOB_TIMEOUT="10")
     bridge.start_web()
     worker = await bridge.worker_ready(store)
 
