@@ -27,7 +27,7 @@ from bridge.exceptions import (
 from bridge.executor import webhook
 from bridge.executor.limits import Outcome as BreakerOutcome
 from bridge.executor.limits import host_target
-from bridge.executor.records import redact, redact_text
+from bridge.redaction import redact, redact_text
 
 logger = logging.getLogger("bridge.executor.actions")
 

@@ -8,7 +8,7 @@ Stored (all expire after `retention_days`):
   `{run_id, step, key, action, attempt, started, duration_ms, request, status, response,
   error, outcome}`; `request` is a summary (method + url, or Perfex action + path, and the
   rendered fields), `response` a body excerpt of at most 2 KiB. Secrets are redacted
-  before storing (`records.redact`).
+  before storing (`bridge.redaction`).
 - sorted sets of run ids, score = Unix seconds: `bridge:runs:all`, `bridge:runs:status:<s>`
   (score = last change), `bridge:runs:rule:<rule>`, `bridge:runs:type:<event type>`,
   `bridge:runs:event:<event id>`.

@@ -3,13 +3,12 @@
 A run's id is `<event id>:<rule name>` (a replay adds `:replay-<n>`), so the router can
 create it "if absent" and a duplicate stream entry or a second router does nothing. The
 record is the executor's idempotency store and checkpoint; arq job ids are not (they are
-forgotten after a while). Redaction lives here too, so nothing unredacted is ever stored.
+forgotten after a while). Everything stored passes through `bridge.redaction` first.
 """
 
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import dataclass, field, fields
 from enum import StrEnum
@@ -115,35 +114,3 @@ class Run:
 
 _RUN_FIELDS = tuple(f.name for f in fields(Run))
 _STEP_FIELDS = tuple(f.name for f in fields(StepState))
-
-
-# -- redaction ------------------------------------------------------------------------
-
-REDACTED = "[redacted]"
-_SECRET_NAME = re.compile(
-    r"token|secret|password|passwd|authorization|api[-_]?key|apikey|signature|cookie|"
-    r"credential|private[-_]?key",
-    re.IGNORECASE,
-)
-
-
-def redact(value: Any, secrets: tuple[str, ...] = ()) -> Any:
-    """A copy with secret-named fields masked and known secret values cut out of strings."""
-    if isinstance(value, dict):
-        return {
-            k: REDACTED if _SECRET_NAME.search(str(k)) else redact(v, secrets)
-            for k, v in value.items()
-        }
-    if isinstance(value, list | tuple):
-        return [redact(v, secrets) for v in value]
-    if isinstance(value, str):
-        return redact_text(value, secrets)
-    return value
-
-
-def redact_text(text: str, secrets: tuple[str, ...]) -> str:
-    """The text with every known secret value replaced."""
-    for secret in secrets:
-        if secret and len(secret) >= 4 and secret in text:
-            text = text.replace(secret, REDACTED)
-    return text

@@ -33,8 +33,9 @@ from bridge.exceptions import TemplateError
 from bridge.executor import actions, webhook
 from bridge.executor.history import RunStore
 from bridge.executor.limits import Admission, Limiter
-from bridge.executor.records import FINISHED, Run, RunStatus, StepState, redact_text
+from bridge.executor.records import FINISHED, Run, RunStatus, StepState
 from bridge.executor.retry import RetryPolicy, is_retryable, next_delay, policy_for
+from bridge.redaction import redact_text
 from bridge.rules.model import Ruleset, Step
 from bridge.rules.templates import evaluate_condition, make_context, render_step
 
@@ -93,7 +94,8 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
     if run.inflight is not None:
         _interrupted(run, pending)
     event = await ex.events.get(run.event_id)
-    rule = ex.rules.current.rule(run.rule)
+    ruleset = ex.rules.current
+    rule = ruleset.rule(run.rule)
     if event is None or rule is None:
         why = "the event is no longer stored" if event is None else "the rule is not loaded"
         return await _give_up(ex, run, old, pending, None, f"{why}; nothing to run", False)
@@ -138,7 +140,7 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
         run.inflight = {"step": step.index, "attempt": state.attempts, "started": started}
         await ex.store.save(run, old, attempts=pending.attempts, counters=pending.counters)
         old, pending = run.status, _Pending()
-        secrets = ex.secrets
+        secrets = ex.secrets + tuple(ruleset.env_values)
         if step.action == "webhook":
             secrets += actions.webhook_secrets(params)
         outcome = await _attempt(ex, run, step, params, event_dict, budget, secrets)

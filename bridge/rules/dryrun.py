@@ -2,17 +2,18 @@
 
 Used by `bridge rules test`. The outputs of earlier steps (`steps.<id>`) cannot be known
 without running them, so they are placeholders: `status` 200, `id` and any `body` field a
-string like "<steps.task.id>"; the result says so in `notes`. Secrets are shown as "***":
-a webhook step's `secret` and credential-like headers.
+string like "<steps.task.id>"; the result says so in `notes`. Secrets are masked as the run
+history masks them (`bridge.redaction`): secret-named fields and every `${VAR}` value.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
+from bridge import redaction
 from bridge.events import Event
 from bridge.exceptions import TemplateError
 from bridge.rules.model import Rule, Ruleset
@@ -20,8 +21,6 @@ from bridge.rules.templates import evaluate_condition, make_context, render_step
 
 logger = logging.getLogger("bridge.rules.dryrun")
 
-MASK = "***"
-_SECRET_HEADERS = ("authorization", "cookie", "token", "secret", "api-key", "apikey", "password")
 PLACEHOLDER_NOTE = (
     "steps.<id> values are placeholders in a dry run (status 200, id and body fields"
     " shown as '<steps.ID.FIELD>'): the real values exist only when the steps run"
@@ -44,22 +43,17 @@ def placeholder_output(step_id: str) -> dict[str, Any]:
     return {"status": 200, "id": f"<steps.{step_id}.id>", "body": _PlaceholderBody(step_id)}
 
 
-def redact(action: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The params with secrets masked: a webhook's `secret`, credential-like headers."""
-    out = dict(params)
-    if action == "webhook":
-        if out.get("secret") is not None:
-            out["secret"] = MASK
-        headers = out.get("headers")
-        if isinstance(headers, Mapping):
-            out["headers"] = {
-                k: MASK if any(word in str(k).lower() for word in _SECRET_HEADERS) else v
-                for k, v in headers.items()
-            }
-    return out
+def redact(params: Mapping[str, Any], env_values: Iterable[str] = ()) -> dict[str, Any]:
+    """The params as the run history would store them: secret-named fields (a webhook's
+    `secret`, an Authorization header) masked, and every value a `${VAR}` read (a chat URL
+    carrying its token, say) cut out."""
+    masked: dict[str, Any] = redaction.redact(dict(params), env_values)
+    return masked
 
 
-def dry_run_rule(rule: Rule, context: dict[str, Any]) -> list[dict[str, Any]]:
+def dry_run_rule(
+    rule: Rule, context: dict[str, Any], env_values: Iterable[str] = ()
+) -> list[dict[str, Any]]:
     """Every step of a rule rendered in order against placeholder earlier outputs."""
     steps: list[dict[str, Any]] = []
     outputs: dict[str, Any] = {}
@@ -70,7 +64,7 @@ def dry_run_rule(rule: Rule, context: dict[str, Any]) -> list[dict[str, Any]]:
             if not evaluate_condition(step.condition, ctx):
                 entry["skipped"] = True
             else:
-                entry["params"] = redact(step.action, render_step(step, ctx))
+                entry["params"] = redact(render_step(step, ctx), env_values)
         except TemplateError as exc:
             entry["error"] = str(exc)
         if step.retry is not None:
@@ -90,7 +84,11 @@ def dry_run(
     result: dict[str, Any] = {
         "event": context["event"],
         "matched": [
-            {"rule": rule.name, "source": rule.source, "steps": dry_run_rule(rule, context)}
+            {
+                "rule": rule.name,
+                "source": rule.source,
+                "steps": dry_run_rule(rule, context, ruleset.env_values),
+            }
             for rule in matched
         ],
     }

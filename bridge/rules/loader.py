@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,7 +79,7 @@ def load(path: str | os.PathLike[str], environ: Mapping[str, str] | None = None)
 
 def load_sources(sources: list[Source], environ: Mapping[str, str] | None = None) -> Ruleset:
     """Load rules from texts already read (the watcher reads, hashes, then loads)."""
-    env = os.environ if environ is None else environ
+    env = _RecordingEnviron(os.environ if environ is None else environ)
     problems = Problems()
     docs = [(source.name, _parse(source, problems)) for source in sources]
     hooks: dict[str, Hook] = {}
@@ -117,7 +117,31 @@ def load_sources(sources: list[Source], environ: Mapping[str, str] | None = None
     if problems.errors:
         raise RulesError(problems.error_lines())
     files = [source.name for source in sources]
-    return Ruleset(rules=rules, hooks=hooks, files=files, warnings=warnings)
+    return Ruleset(
+        rules=rules, hooks=hooks, files=files, warnings=warnings, env_values=env.read_values()
+    )
+
+
+class _RecordingEnviron(Mapping[str, str]):
+    """The environment, noting each value a `${VAR}` read: those are kept out of output."""
+
+    def __init__(self, environ: Mapping[str, str]) -> None:
+        self._environ = environ
+        self._read: set[str] = set()
+
+    def __getitem__(self, name: str) -> str:
+        value = self._environ[name]
+        self._read.add(value)
+        return value
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._environ)
+
+    def __len__(self) -> int:
+        return len(self._environ)
+
+    def read_values(self) -> frozenset[str]:
+        return frozenset(self._read)
 
 
 def _unbuilt(docs: list[tuple[str, Any]], hooks: dict[str, Hook]) -> list[str]:

@@ -183,6 +183,9 @@ class Ruleset:
     files: list[str] = field(default_factory=list)
     #: `file:line: message` for things that load but deserve attention (`verify: none`).
     warnings: list[str] = field(default_factory=list)
+    #: Every value a `${VAR}` read from the environment: masked wherever the bridge shows
+    #: or stores what it rendered (run history, dry runs), since such values are secrets.
+    env_values: frozenset[str] = field(default_factory=frozenset, repr=False)
     index: RuleIndex = field(init=False, repr=False)
 
     def __post_init__(self) -> None:

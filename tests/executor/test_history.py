@@ -6,10 +6,18 @@ import pytest
 from redis.asyncio import Redis
 
 from bridge.executor import history
-from bridge.executor.records import REDACTED, redact
+from bridge.redaction import REDACTED, redact
+from bridge.rules.loader import Source, load_sources
 from bridge.settings import Settings
 from tests.executor.conftest import WorkerFactory
-from tests.executor.helpers import Receiver, rules_from, run_status, store_event, wait_for
+from tests.executor.helpers import (
+    FixedRules,
+    Receiver,
+    rules_from,
+    run_status,
+    store_event,
+    wait_for,
+)
 
 SIGNING = "whsec_c2lnbmluZy1zZWNyZXQtdmFsdWUtMTIzNDU2Nzg5MA=="
 BEARER = "bearer-token-value-0987"
@@ -62,6 +70,30 @@ rules:
     assert request["headers"]["Authorization"] == REDACTED
     assert request["body"] == {"user": "ann", "password": REDACTED}
     assert REDACTED in request["url"]
+
+
+async def test_values_read_from_the_environment_are_not_stored(
+    redis: Redis, settings: Settings, worker: WorkerFactory, receiver: tuple[Receiver, str]
+) -> None:
+    """A `${VAR}` value (a receiver URL carrying its key) is cut out of the run history."""
+    app, url = receiver
+    hook_key = "k3y-from-the-environment-42"
+    rules = """
+rules:
+  - name: env
+    on: perfex.leads.created
+    do:
+      - webhook: {url: "${RECEIVER_URL}"}
+"""
+    ruleset = load_sources([Source("t.yaml", rules)], {"RECEIVER_URL": f"{url}/in?k={hook_key}"})
+    async with worker(settings, FixedRules(ruleset)):
+        await store_event(redis, "h9")
+        await wait_for(lambda: _status(redis, "h9:env", "succeeded"))
+    assert app.received[0].path == "/in"  # the real URL was used
+    assert hook_key.encode() not in (await _dump(redis))
+    run = await history.get_run(redis, "h9:env")
+    assert run is not None
+    assert run["attempts"][0]["request"]["url"] == REDACTED
 
 
 def test_redact_masks_secret_named_fields_at_any_depth() -> None:

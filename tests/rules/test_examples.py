@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from bridge.redaction import REDACTED
 from bridge.rules import cli
 from tests.rules.conftest import WriteRules
 
@@ -117,8 +118,8 @@ def test_secrets_masked_and_placeholders_noted(
     assert "very-secret" not in out and "abc" not in out
     steps = json.loads(out)["matched"][0]["steps"]
     assert steps[0]["params"] == {"id": 5}
-    assert steps[1]["params"]["secret"] == "***"
-    assert steps[1]["params"]["headers"] == {"Authorization": "***", "X-Kind": "lead"}
+    assert steps[1]["params"]["secret"] == REDACTED
+    assert steps[1]["params"]["headers"] == {"Authorization": REDACTED, "X-Kind": "lead"}
     assert steps[1]["params"]["url"] == "https://x.example/<steps.lead.id>"
     assert steps[1]["params"]["body"] == {"name": "<steps.lead.body.name>", "status": 200}
     assert steps[2] == {"id": None, "action": "webhook", "skipped": True}
@@ -181,3 +182,32 @@ def test_check_as_a_subprocess() -> None:
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.strip() == "ok: 5 rules, 3 hooks in 5 files"
+
+
+def test_dry_run_masks_values_read_from_the_environment(
+    write_rules: WriteRules,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A `${VAR}` value (a chat URL carrying its token) never appears in a dry run."""
+    monkeypatch.setenv("CHAT_URL", "https://chat.example/hook?token=t0ps3cret")
+    path = write_rules(
+        """
+        rules:
+          - name: chat
+            on: perfex.leads.created
+            do:
+              - webhook: {url: "${CHAT_URL}", body: {text: "lead {{ event.data.id }}"}}
+        """
+    )
+    event = tmp_path / "event.json"
+    event.write_text(
+        json.dumps(
+            {"id": "e", "type": "perfex.leads.created", "source": "perfex", "data": {"id": 5}}
+        )
+    )
+    assert cli.test(str(event), str(path)) == 0
+    out = capsys.readouterr().out
+    assert "t0ps3cret" not in out
+    assert json.loads(out)["matched"][0]["steps"][0]["params"]["url"] == REDACTED
