@@ -135,6 +135,14 @@ class EventStore:
             raise StoreUnavailable(f"event store unavailable: {exc}") from exc
         return [bool(flag) for flag in created]
 
+    async def prune(self) -> int:
+        """Drop time-index entries of events past the retention (their keys expired)."""
+        cutoff = time.time() - self.retention_seconds
+        try:
+            return int(await self.redis.zremrangebyscore(constants.EVENTS_BY_TIME, "-inf", cutoff))
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(f"event store unavailable: {exc}") from exc
+
     async def get(self, event_id: str) -> Event | None:
         """The stored event, or None when it is unknown or expired."""
         try:

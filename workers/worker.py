@@ -29,6 +29,8 @@ from redis.exceptions import RedisError
 
 from bridge import constants
 from bridge.connection import redis_server
+from bridge.events import EventStore
+from bridge.exceptions import StoreUnavailable
 from bridge.executor import history, jobs, queueing
 from bridge.executor.router import Router
 from bridge.executor.runner import RulesSource
@@ -40,7 +42,8 @@ logger = logging.getLogger("bridge.workers.worker")
 COMPLETION_WAIT = 20
 #: arq's queue poll interval (seconds): the floor of enqueue-to-start latency.
 POLL_DELAY = 0.02
-#: How often old run-history index entries are pruned.
+#: How often index entries of expired records are pruned (at most; a quarter of the
+#: retention when that is shorter).
 PRUNE_INTERVAL = 3600.0
 
 
@@ -197,16 +200,20 @@ async def _close(worker: Worker) -> None:
 
 
 async def _prune(pool: ArqRedis, settings: Settings, stop: asyncio.Event) -> None:
+    """Drop index entries whose records have expired, so Redis memory stays flat."""
+    retention = settings.retention_days * 86400
+    events = EventStore(pool, int(retention))
+    interval = min(PRUNE_INTERVAL, max(retention / 4, 1.0))
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), PRUNE_INTERVAL)
+            await asyncio.wait_for(stop.wait(), interval)
             return
         try:
-            removed = await history.prune(pool, settings.retention_days * 86400)
-        except (RedisError, OSError) as exc:
-            logger.warning("history prune skipped: %s", exc)
+            removed = await history.prune(pool, retention) + await events.prune()
+        except (RedisError, OSError, StoreUnavailable) as exc:
+            logger.warning("index prune skipped: %s", exc)
             continue
-        logger.debug("pruned %d old run-history index entries", removed)
+        logger.debug("pruned %d index entries of expired records", removed)
 
 
 def run_worker(settings: Settings, *, job_timeout: float | None = None) -> int:

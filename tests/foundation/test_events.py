@@ -84,3 +84,12 @@ async def test_store_many_keeps_order_and_dedupes(redis: Redis) -> None:
         b"perfex:leads:3:created",
     ]
     assert await store.store_many([]) == []
+
+
+async def test_prune_drops_index_entries_past_retention(redis: Redis) -> None:
+    """The time index forgets events older than the retention, and keeps the rest."""
+    store = EventStore(redis, retention_seconds=60)
+    await store.store(_lead_created(1))
+    await redis.zadd(constants.EVENTS_BY_TIME, {"perfex:leads:0:created": 1.0})
+    assert await store.prune() == 1
+    assert await redis.zrange(constants.EVENTS_BY_TIME, 0, -1) == [b"perfex:leads:1:created"]
