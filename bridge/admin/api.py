@@ -26,7 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from bridge.admin import history_api, overview
 from bridge.admin.events_query import EventFilter, list_events
-from bridge.admin.paging import decode_cursor, parse_limit, parse_time
+from bridge.admin.paging import decode_cursor, parse_limit
 from bridge.admin.pollers import poller_statuses
 from bridge.admin.responses import NotFound, guarded, json_error
 from bridge.admin.serializers import ruleset_to_dict
@@ -39,12 +39,7 @@ logger = logging.getLogger("bridge.admin.api")
 async def events_list(request: Request) -> Response:
     """A page of stored events, newest first."""
     query = request.query_params
-    flt = EventFilter(
-        type=query.get("type") or None,
-        source=query.get("source") or None,
-        since=parse_time("since", query.get("since")),
-        until=parse_time("until", query.get("until")),
-    )
+    flt = EventFilter.from_query(query)
     limit = parse_limit(query.get("limit"))
     items, cursor = await list_events(
         redis_of(request), flt, limit, decode_cursor(query.get("cursor"))

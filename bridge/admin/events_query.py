@@ -11,13 +11,14 @@ from __future__ import annotations
 import fnmatch
 import json
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from redis.asyncio import Redis
 
 from bridge import constants
-from bridge.admin.paging import encode_cursor
+from bridge.admin.paging import encode_cursor, parse_time
 
 logger = logging.getLogger("bridge.admin.events_query")
 
@@ -33,6 +34,16 @@ class EventFilter:
     source: str | None = None
     since: float | None = None
     until: float | None = None
+
+    @classmethod
+    def from_query(cls, query: Mapping[str, str]) -> EventFilter:
+        """The filter a request's query string asks for (`type`, `source`, `since`, `until`)."""
+        return cls(
+            type=query.get("type") or None,
+            source=query.get("source") or None,
+            since=parse_time("since", query.get("since")),
+            until=parse_time("until", query.get("until")),
+        )
 
     def accepts(self, event: dict[str, Any]) -> bool:
         """Whether a loaded event passes the type and source filters."""

@@ -17,7 +17,7 @@ from starlette.staticfiles import StaticFiles
 from bridge.admin import overview
 from bridge.admin.auth import token_matches
 from bridge.admin.events_query import EventFilter, list_events
-from bridge.admin.paging import decode_cursor, parse_limit, parse_time
+from bridge.admin.paging import decode_cursor, parse_limit
 from bridge.admin.responses import NotFound
 from bridge.admin.serializers import ruleset_to_dict
 from bridge.admin.state import events_of, redis_of, rules_watcher_of
@@ -77,12 +77,7 @@ async def overview_page(request: Request, session: dict[str, Any]) -> Response:
 async def events_page(request: Request, session: dict[str, Any]) -> Response:
     """Stored events, newest first, filtered by type (globs allowed) and source."""
     query = request.query_params
-    flt = EventFilter(
-        type=query.get("type") or None,
-        source=query.get("source") or None,
-        since=parse_time("since", query.get("since")),
-        until=parse_time("until", query.get("until")),
-    )
+    flt = EventFilter.from_query(query)
     items, cursor = await list_events(
         redis_of(request), flt, parse_limit(query.get("limit")), decode_cursor(query.get("cursor"))
     )
