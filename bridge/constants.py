@@ -1,4 +1,10 @@
-"""Redis key prefixes, queue names and TTLs: every name the bridge writes to Redis."""
+"""Redis key prefixes, queue names and TTLs shared by several parts of the bridge.
+
+Keys one part alone writes sit beside it: `bridge/executor/keys.py` (runs, limits) and
+`bridge/poller/keys.py` (cursors, seen ids, snapshots, locks). Inbound deliveries need no
+keys of their own: a delivery's event id is derived from its delivery id, so storing the
+event is the dedupe.
+"""
 
 from __future__ import annotations
 
@@ -35,6 +41,3 @@ STATS = KEY_PREFIX + "stats"
 #: Dead-letter queue: sorted set of dead-letter ids by time, one key per letter.
 DLQ_INDEX = KEY_PREFIX + "dlq"
 DLQ_ITEM = KEY_PREFIX + "dlq:item:"
-
-#: Inbound delivery ids already accepted, per hook: bridge:seen:<hook>:<delivery id>.
-INBOUND_SEEN = KEY_PREFIX + "seen:"
