@@ -35,6 +35,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.common import RawHttpConnection
+
 SECRET = "bench-github-secret"
 BODY = json.dumps(
     {"action": "opened", "issue": {"title": "Bench issue", "number": 1, "body": "x" * 400}}
@@ -89,40 +91,26 @@ def _wait_port(port: int, deadline: float) -> None:
 # -- load generators -----------------------------------------------------------------
 
 
-def _request(n: int) -> bytes:
-    head = (
-        "POST /hooks/github HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
-        f"X-GitHub-Event: issues\r\nX-GitHub-Delivery: bench-{os.getpid()}-{n}\r\n"
-        f"X-Hub-Signature-256: {SIGNATURE}\r\nContent-Length: {len(BODY)}\r\n\r\n"
-    )
-    return head.encode() + BODY
+def _headers(n: int) -> dict[str, str]:
+    return {
+        "Content-Type": "application/json",
+        "X-GitHub-Event": "issues",
+        "X-GitHub-Delivery": f"bench-{os.getpid()}-{n}",
+        "X-Hub-Signature-256": SIGNATURE,
+    }
 
 
 class RawConnection:
-    """One keep-alive HTTP/1.1 connection; reads responses by Content-Length."""
+    """One hand-written keep-alive connection (the cheapest load generator)."""
 
     def __init__(self, port: int) -> None:
-        self.port = port
-        self.reader: asyncio.StreamReader | None = None
-        self.writer: asyncio.StreamWriter | None = None
+        self.http = RawHttpConnection(port)
 
     async def send(self, n: int) -> int:
-        if self.writer is None:
-            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
-        assert self.reader is not None
-        self.writer.write(_request(n))
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        await self.reader.readexactly(length)
-        return status
+        return await self.http.post("/hooks/github", BODY, _headers(n))
 
     async def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
+        await self.http.close()
 
 
 class HttpxConnection:
@@ -132,13 +120,7 @@ class HttpxConnection:
         self.client = client
 
     async def send(self, n: int) -> int:
-        headers = {
-            "Content-Type": "application/json",
-            "X-GitHub-Event": "issues",
-            "X-GitHub-Delivery": f"bench-{os.getpid()}-{n}",
-            "X-Hub-Signature-256": SIGNATURE,
-        }
-        response = await self.client.post("/hooks/github", content=BODY, headers=headers)
+        response = await self.client.post("/hooks/github", content=BODY, headers=_headers(n))
         status: int = response.status_code
         return status
 

@@ -35,7 +35,15 @@ from redis.asyncio import Redis
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.common import Row, check, percentile, print_table, slope, write_json
+from bench.common import (
+    RawHttpConnection,
+    Row,
+    check,
+    percentile,
+    print_table,
+    slope,
+    write_json,
+)
 from bridge.testing.processes import BridgeProcess, RestartableValkey, wait_http
 from bridge.testing.servers import free_port
 
@@ -62,14 +70,16 @@ def rules_yaml(healthy: str, flaky: str) -> str:
 
 
 class Load:
-    """Posts numbered webhooks and remembers when each was accepted."""
+    """Posts numbered webhooks over a pool of keep-alive connections; remembers when each
+    was accepted. Hand-written HTTP (bench.common.RawHttpConnection): the load generator
+    shares the two cores with the system under test, so it must be cheap."""
 
     def __init__(self, web: str, concurrency: int) -> None:
         self.web = web
-        self.client = httpx.AsyncClient(
-            timeout=30, limits=httpx.Limits(max_connections=concurrency)
-        )
-        self.gate = asyncio.Semaphore(concurrency)
+        port = int(web.rsplit(":", 1)[1])
+        self.idle: asyncio.Queue[RawHttpConnection] = asyncio.Queue()
+        for _ in range(concurrency):
+            self.idle.put_nowait(RawHttpConnection(port))
         self.accepted: dict[str, float] = {}
         self.refused = 0
         self.seq = 0
@@ -77,14 +87,21 @@ class Load:
     async def post(self, hook: str) -> None:
         self.seq += 1
         key = f"{hook}-{self.seq}"
-        async with self.gate:
-            response = await self.client.post(
-                f"{self.web}/hooks/{hook}", json={"seq": key}, headers={"webhook-id": key}
-            )
-        if response.status_code == 202:
+        body = json.dumps({"seq": key}).encode()
+        headers = {"Content-Type": "application/json", "webhook-id": key}
+        connection = await self.idle.get()
+        try:
+            status = await connection.post(f"/hooks/{hook}", body, headers)
+        finally:
+            self.idle.put_nowait(connection)
+        if status == 202:
             self.accepted[key] = time.time()
         else:
             self.refused += 1
+
+    async def aclose(self) -> None:
+        while not self.idle.empty():
+            await self.idle.get_nowait().close()
 
     async def paced(self, hook: str, rate: float, seconds: float) -> int:
         """Send at `rate` per second for `seconds`; the number sent."""
@@ -159,7 +176,7 @@ async def cpu_split(system: System, redis: Redis) -> dict[str, float]:
     info = await redis.info("cpu")
     return {
         "web": system.web.cpu_seconds(),
-        "worker": system.worker.cpu_seconds(),
+        "worker": sum(worker.cpu_seconds() for worker in system.workers),
         "receiver": system.receiver.cpu_seconds(),
         "Valkey": float(info["used_cpu_user"]) + float(info["used_cpu_sys"]),
         "load generator": time.process_time(),
@@ -169,8 +186,9 @@ async def cpu_split(system: System, redis: Redis) -> dict[str, float]:
 class System:
     """Valkey, receivers, `bridge web` and `bridge worker` in a temporary directory."""
 
-    def __init__(self, root: Path, retention: float | None = None) -> None:
+    def __init__(self, root: Path, retention: float | None = None, workers: int = 1) -> None:
         self.root = root
+        self.worker_count = workers
         self.valkey = RestartableValkey(root / "valkey", free_port())
         self.healthy = f"http://127.0.0.1:{free_port()}"
         self.flaky = f"http://127.0.0.1:{free_port()}"
@@ -205,7 +223,10 @@ class System:
                 self.receiver = receiver
         self.web = self._process("web", name="web")
         wait_http(f"{self.web_url}/readyz", process=self.web)
-        self.worker = self._process("worker", name="worker")
+        self.workers = [
+            self._process("worker", name=f"worker-{n}") for n in range(self.worker_count)
+        ]
+        self.worker = self.workers[0]
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -259,14 +280,14 @@ async def measure(system: System, args: argparse.Namespace) -> list[Row]:
         web_rss = system.web.rss_bytes() or 0
     finally:
         await client.aclose()
-        await load.client.aclose()
+        await load.aclose()
         await redis.aclose()
     p50, p99 = percentile(paced, 0.5), percentile(paced, 0.99)
     normal_p99, faulty_p99 = percentile(normal, 0.99), percentile(faulty, 0.99)
     rate = f"{args.rate:.0f}/s"
     return [
         Row(
-            "e2e steps/s (web+worker, max)",
+            f"e2e steps/s (web + {args.workers} worker, max)",
             steps,
             "steps/s",
             base,
@@ -377,7 +398,7 @@ async def soak(system: System, args: argparse.Namespace) -> list[Row]:
     finally:
         stop.set()
         await driver
-        await load.client.aclose()
+        await load.aclose()
         await redis.aclose()
     half = samples[len(samples) // 2 :]
     rows = []
@@ -415,6 +436,9 @@ def main() -> int:
     )
     parser.add_argument("--seconds", type=float, default=6.0)
     parser.add_argument("--concurrency", type=int, default=32)
+    parser.add_argument(
+        "--workers", type=int, default=1, help="`bridge worker` processes (CPU is their sum)"
+    )
     parser.add_argument("--soak", type=float, default=0.0, metavar="MINUTES")
     parser.add_argument("--sample", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument(
@@ -429,7 +453,7 @@ def main() -> int:
             with System(Path(tmp), retention=args.retention) as system:
                 rows = asyncio.run(soak(system, args))
         else:
-            with System(Path(tmp)) as system:
+            with System(Path(tmp), workers=args.workers) as system:
                 rows = asyncio.run(measure(system, args))
     print_table(rows)
     if args.json:
