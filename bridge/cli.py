@@ -14,6 +14,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from redis.exceptions import RedisError
+
 from bridge import __version__
 from bridge.exceptions import BridgeError, ConfigError
 from bridge.settings import Settings, load_settings
@@ -168,6 +170,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = 2
     except BridgeError as exc:
         print(f"bridge: {exc}", file=sys.stderr)
+        code = 1
+    except RedisError as exc:  # unreachable at start: one line, not a traceback
+        print(f"bridge: Redis is unavailable: {exc}", file=sys.stderr)
         code = 1
     except KeyboardInterrupt:
         code = 130

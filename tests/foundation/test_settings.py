@@ -142,3 +142,13 @@ def test_malformed_setting_stops_the_cli(tmp_path: Path) -> None:
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("bridge: BRIDGE_PORT is invalid")
+
+
+def test_unreachable_redis_is_one_line(tmp_path: Path) -> None:
+    """`bridge worker` with Redis unreachable says so in one line and exits non-zero."""
+    (tmp_path / ".env").write_text("BRIDGE_REDIS_URL=redis://127.0.0.1:1/0\n")
+    result = _bridge("worker", cwd=tmp_path)
+    assert result.returncode == 1
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("bridge: Redis is unavailable:")
+    assert "Traceback" not in result.stderr
