@@ -32,16 +32,26 @@ async def _check_redis(redis: Redis) -> dict[str, Any]:
     try:
         await asyncio.wait_for(redis.ping(), PING_TIMEOUT)
     except (RedisError, OSError, TimeoutError) as exc:
-        return {"ok": False, "detail": f"Redis unreachable ({type(exc).__name__})"}
+        return {
+            "ok": False,
+            "blocking": True,
+            "detail": f"Redis unreachable ({type(exc).__name__})",
+        }
     return {"ok": True}
 
 
 def _check_rules(watcher: Any) -> dict[str, Any]:
     if watcher is None:
-        return {"ok": False, "detail": "rules are not loaded"}
+        return {"ok": False, "blocking": True, "detail": "rules are not loaded"}
     errors = [str(error) for error in (getattr(watcher, "errors", None) or [])]
     if errors:
-        return {"ok": False, "detail": "the rules have errors", "errors": errors}
+        loaded = getattr(watcher, "generation", 0) > 0
+        detail = (
+            "the rules have errors; the last good rules stay loaded"
+            if loaded
+            else "the rules have errors; none are loaded"
+        )
+        return {"ok": False, "blocking": not loaded, "detail": detail, "errors": errors}
     return {"ok": True}
 
 
@@ -67,17 +77,15 @@ async def _check_pollers(redis: Redis) -> dict[str, Any]:
 
 
 async def readyz(request: Request) -> JSONResponse:
-    """200 when Redis, the rules and the pollers are fine; 503 with the detail otherwise."""
+    """Ready, degraded (200) or not ready (503), with every check's detail."""
     state = request.app.state
     checks: dict[str, dict[str, Any]] = {"redis": await _check_redis(state.redis)}
     checks["rules"] = _check_rules(getattr(state, "rules", None))
     if checks["redis"]["ok"]:
         checks["pollers"] = await _check_pollers(state.redis)
-    ready = all(check["ok"] for check in checks.values())
-    if not ready:
-        failing = [name for name, check in checks.items() if not check["ok"]]
-        logger.info("not ready: %s", ", ".join(failing))
-    return JSONResponse(
-        {"status": "ready" if ready else "not ready", "checks": checks},
-        status_code=200 if ready else 503,
-    )
+    failing = [name for name, check in checks.items() if not check["ok"]]
+    blocked = any(check.get("blocking") for check in checks.values())
+    status = "not ready" if blocked else "degraded" if failing else "ready"
+    if failing:
+        logger.info("%s: %s", status, ", ".join(failing))
+    return JSONResponse({"status": status, "checks": checks}, status_code=503 if blocked else 200)

@@ -35,11 +35,13 @@ async def test_healthz_and_readyz_ok(client: httpx.AsyncClient) -> None:
 async def test_readyz_refuses_when_a_poller_is_unauthorized(
     client: httpx.AsyncClient, redis: Redis
 ) -> None:
-    """A poller stuck in `unauthorized` makes the replica not ready, naming the resource."""
+    """A poller stuck in `unauthorized` makes the replica degraded (it still takes webhooks),
+    naming the resource."""
     await hset(redis, constants.POLLER_STATUS + "leads", {"state": "ok"})
     await hset(redis, constants.POLLER_STATUS + "tickets", {"state": "unauthorized"})
     ready = await client.get("/readyz")
-    assert ready.status_code == 503
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded"
     assert ready.json()["checks"]["pollers"]["unauthorized"] == ["tickets"]
 
 
@@ -49,7 +51,7 @@ async def test_readyz_lists_rules_errors(
     redis: Redis,
     serve: Callable[..., AbstractContextManager[str]],
 ) -> None:
-    """Broken rules files make /readyz 503 with the loader's problems as detail."""
+    """Rules that never loaded make /readyz 503 with the loader's problems as detail."""
     broken = tmp_path / "broken.yml"
     broken.write_text("hooks:\n  - name: x\n    verify: bogus\n")
     watcher = RulesWatcher(broken, environ={})
@@ -62,6 +64,29 @@ async def test_readyz_lists_rules_errors(
     assert ready.status_code == 503
     assert rules["errors"] and "broken.yml" in rules["errors"][0]
     assert f"bridge_rules_load_errors {float(len(rules['errors']))}" in metrics.text
+
+
+async def test_readyz_is_degraded_when_a_reload_breaks(
+    tmp_path: Path,
+    redis_url: str,
+    redis: Redis,
+    serve: Callable[..., AbstractContextManager[str]],
+) -> None:
+    """A file broken after a good load: 200 degraded, errors listed, old hooks still served."""
+    path = tmp_path / "rules.yml"
+    path.write_text("hooks:\n  - name: open\n    verify: none\n")
+    watcher = RulesWatcher(path, environ={})
+    watcher.load_now()
+    path.write_text("hooks:\n  - name: open\n    verify: bogus\n")
+    watcher.load_now()
+    with serve(create_app(make_settings(path), redis_url=redis_url, rules=watcher)) as url:
+        async with httpx.AsyncClient(base_url=url) as client:
+            ready = await client.get("/readyz")
+            accepted = await client.post("/hooks/open", json={"a": 1})
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "degraded"
+    assert "last good rules" in ready.json()["checks"]["rules"]["detail"]
+    assert accepted.status_code == 202
 
 
 async def test_app_loads_its_own_rules_when_given_none(
