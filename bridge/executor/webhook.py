@@ -37,6 +37,9 @@ logger = logging.getLogger("bridge.executor.webhook")
 DEFAULT_TIMEOUT = 15.0
 #: How much of a response body is kept in the run history.
 EXCERPT_BYTES = 2048
+#: The most of a response body that is read at all (a later step may use it as
+#: `steps.<id>.body`); the rest is never read, so a receiver cannot flood a worker.
+MAX_RESPONSE_BYTES = 256 * 1024
 USER_AGENT = "perfex-bridge"
 
 
@@ -95,20 +98,34 @@ class WebhookResponse:
     """What came back: kept (bounded) in the run history and as the step's output."""
 
     status: int
-    body: str
+    #: The body as read (at most MAX_RESPONSE_BYTES).
+    content: bytes
     elapsed_ms: float
     retry_after: float | None = None
 
+    @property
+    def body(self) -> str:
+        """The excerpt kept in the run history."""
+        return self.content[:EXCERPT_BYTES].decode("utf-8", "replace")
+
     def output(self) -> dict[str, Any]:
+        """`steps.<id>`: the status and the body, parsed when it is JSON."""
+        text = self.content.decode("utf-8", "replace")
         try:
-            parsed: Any = json.loads(self.body) if self.body else None
+            parsed: Any = json.loads(text) if text else None
         except ValueError:
-            parsed = self.body
+            parsed = text
         return {"status": self.status, "body": parsed, "id": None}
 
 
-def _excerpt(content: bytes) -> str:
-    return content[:EXCERPT_BYTES].decode("utf-8", "replace")
+async def _read_bounded(response: httpx.Response) -> bytes:
+    """At most MAX_RESPONSE_BYTES of the body; the rest is left unread."""
+    content = bytearray()
+    async for chunk in response.aiter_bytes():
+        content += chunk
+        if len(content) >= MAX_RESPONSE_BYTES:
+            break
+    return bytes(content[:MAX_RESPONSE_BYTES])
 
 
 async def deliver(
@@ -135,14 +152,15 @@ async def deliver(
         sent["webhook-timestamp"] = str(timestamp)
         sent["webhook-signature"] = sign(secret, msg_id, timestamp, content)
     started = time.perf_counter()
+    request = client.build_request(
+        method, url, content=content if method != "GET" else None, headers=sent, timeout=timeout
+    )
     try:
-        response = await client.request(
-            method,
-            url,
-            content=content if method != "GET" else None,
-            headers=sent,
-            timeout=timeout,
-        )
+        response = await client.send(request, stream=True)
+        try:
+            received = await _read_bounded(response)
+        finally:
+            await response.aclose()
     except TargetRefused:
         raise
     except httpx.TimeoutException as exc:
@@ -156,7 +174,7 @@ async def deliver(
     elapsed = (time.perf_counter() - started) * 1000
     return WebhookResponse(
         response.status_code,
-        _excerpt(response.content),
+        received,
         elapsed,
         parse_retry_after(response.headers.get("retry-after")),
     )

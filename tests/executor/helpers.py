@@ -49,6 +49,8 @@ class Receiver:
     default: int = 200
     #: Seconds to wait before answering (after the request is recorded).
     delay: float = 0.0
+    #: A response body per path, instead of {"ok": ...}.
+    bodies: dict[str, bytes] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -82,7 +84,7 @@ class Receiver:
         raw = [(k.encode(), v.encode()) for k, v in extra.items()]
         raw.append((b"content-type", b"application/json"))
         await send({"type": "http.response.start", "status": status, "headers": raw})
-        payload = json.dumps({"ok": status < 300}).encode()
+        payload = self.bodies.get(path) or json.dumps({"ok": status < 300}).encode()
         await send({"type": "http.response.body", "body": payload})
 
 

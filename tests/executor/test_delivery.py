@@ -8,7 +8,7 @@ import json
 from redis.asyncio import Redis
 from standardwebhooks import Webhook
 
-from bridge.executor import dlq, history
+from bridge.executor import dlq, history, webhook
 from bridge.executor.history import RunStore
 from bridge.executor.jobs import Tuning
 from bridge.settings import Settings
@@ -197,3 +197,31 @@ async def test_open_circuit_defers_without_spending_attempts(
 
 async def _stat_at_least(redis: Redis, name: str, value: int) -> bool:
     return (await history.stats(redis)).get(name, 0) >= value
+
+
+async def test_large_answers_are_read_bounded_and_json_outputs_kept_whole(
+    redis: Redis, settings: Settings, worker: WorkerFactory, receiver: tuple[Receiver, str]
+) -> None:
+    """A 5 MB answer is not read whole; a 3 KB JSON answer feeds the next step entire."""
+    app, url = receiver
+    app.bodies["/json"] = json.dumps({"items": ["x" * 100] * 30, "id": 7}).encode()
+    app.bodies["/big"] = b"y" * (5 * 1024 * 1024)
+    rules = f"""
+rules:
+  - name: chain
+    on: perfex.leads.created
+    do:
+      - id: first
+        webhook: {{url: "{url}/json"}}
+      - id: second
+        webhook: {{url: "{url}/big", body: {{got: "{{{{ steps.first.body.id }}}}"}}}}
+      - webhook: {{url: "{url}/after", body: {{size: "{{{{ steps.second.body | length }}}}"}}}}
+"""
+    async with worker(settings, rules_from(rules)):
+        await store_event(redis, "b1")
+        await wait_for(lambda: _status_is(redis, "b1:chain", "succeeded"))
+    assert json.loads(app.on("/big")[0].body) == {"got": 7}
+    assert json.loads(app.on("/after")[0].body) == {"size": webhook.MAX_RESPONSE_BYTES}
+    run = await history.get_run(redis, "b1:chain")
+    assert run is not None
+    assert all(len(a["response"]) <= webhook.EXCERPT_BYTES for a in run["attempts"])
