@@ -91,8 +91,8 @@ async def get_row(request: Request) -> Response:
     return JSONResponse(row) if row is not None else fail("Record not found")
 
 
-async def insert_row(request: Request) -> Response:
-    """POST .../{table}: 201 with the new id."""
+async def _write_request(request: Request) -> tuple[Store, str, Record, Record] | Response:
+    """The store, table name, schema and body of an insert or update, or its refusal."""
     store = sandbox_of(request).store
     name = request.path_params["table"]
     schema = find_schema(store, name)
@@ -104,6 +104,15 @@ async def insert_row(request: Request) -> Response:
     refused = _unknown_column(schema, body)
     if refused is not None:
         return refused
+    return store, name, schema, body
+
+
+async def insert_row(request: Request) -> Response:
+    """POST .../{table}: 201 with the new id."""
+    checked = await _write_request(request)
+    if isinstance(checked, Response):
+        return checked
+    store, name, schema, body = checked
     rid = store.next_id(rows_table(name))
     row: Record = {"id": str(rid)}
     row.update({c: None for c in schema["columns"]})
@@ -114,17 +123,10 @@ async def insert_row(request: Request) -> Response:
 
 async def update_row(request: Request) -> Response:
     """PUT .../{table}/{id}."""
-    store = sandbox_of(request).store
-    name = request.path_params["table"]
-    schema = find_schema(store, name)
-    if schema is None:
-        return _no_table(name)
-    body = await _body(request)
-    if not body:
-        return fail("No data provided", 400)
-    refused = _unknown_column(schema, body)
-    if refused is not None:
-        return refused
+    checked = await _write_request(request)
+    if isinstance(checked, Response):
+        return checked
+    store, name, _schema, body = checked
     rid = request.path_params["id"]
     row = store.get(rows_table(name), rid)
     if row is None:
