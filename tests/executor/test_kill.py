@@ -39,17 +39,23 @@ def _start_worker(redis_url: str, rules: Path, data_dir: Path) -> subprocess.Pop
     return subprocess.Popen([sys.executable, "-c", _WORKER], env=env, cwd=Path(__file__).parents[2])
 
 
+def _fan_rules(tmp_path: Path, url: str) -> Path:
+    """One rule sending every new lead to `url`/in."""
+    rules = tmp_path / "rules.yaml"
+    rules.write_text(
+        f"rules:\n  - name: fan\n    on: perfex.leads.created\n"
+        f'    do:\n      - webhook: {{url: "{url}/in"}}\n'
+    )
+    return rules
+
+
 async def test_sigkill_mid_batch_then_a_new_worker_delivers_everything(
     redis: Redis, redis_url: str, tmp_path: Path, receiver: tuple[Receiver, str]
 ) -> None:
     """All 200 delivered after a SIGKILL; every duplicate matches an interrupted attempt."""
     app, url = receiver
     app.delay = 0.05
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(
-        f"rules:\n  - name: fan\n    on: perfex.leads.created\n"
-        f'    do:\n      - webhook: {{url: "{url}/in"}}\n'
-    )
+    rules = _fan_rules(tmp_path, url)
     for n in range(EVENTS):
         await store_event(redis, f"k{n}", n=n)
     first = _start_worker(redis_url, rules, tmp_path)
@@ -98,11 +104,7 @@ async def test_sigterm_mid_batch_finishes_running_jobs_and_loses_nothing(
     """SIGTERM: the worker exits 0 after finishing its jobs; a new one delivers the rest once."""
     app, url = receiver
     app.delay = 0.05
-    rules = tmp_path / "rules.yaml"
-    rules.write_text(
-        f"rules:\n  - name: fan\n    on: perfex.leads.created\n"
-        f'    do:\n      - webhook: {{url: "{url}/in"}}\n'
-    )
+    rules = _fan_rules(tmp_path, url)
     for n in range(EVENTS // 2):
         await store_event(redis, f"t{n}", n=n)
     first = _start_worker(redis_url, rules, tmp_path)

@@ -74,20 +74,25 @@ async def test_two_pollers_fire_each_event_once(
     assert not await redis.exists(keys.LOCK + "leads")  # both released on stop
 
 
-async def test_standby_takes_over_from_a_killed_poller(
-    control: Control, redis: Redis, redis_url: str
-) -> None:
-    """SIGKILL the lock holder (a real process): the standby takes over, nothing lost or doubled."""
-    env = {
+def _poller_env(control: Control, redis_url: str, **extra: str) -> dict[str, str]:
+    """The environment of a `python -m workers.poller` polling the sandbox's leads."""
+    return {
         **os.environ,
         "BRIDGE_PERFEX_URL": control.url + "/api",
         "BRIDGE_PERFEX_TOKEN": TOKEN,
         "BRIDGE_REDIS_URL": redis_url,
         "BRIDGE_POLL_INTERVAL": "0.5",
-        "BRIDGE_RECONCILE_INTERVAL": "1",
         "BRIDGE_POLL_RESOURCES": "leads",
         "PYTHONPATH": str(ROOT),
+        **extra,
     }
+
+
+async def test_standby_takes_over_from_a_killed_poller(
+    control: Control, redis: Redis, redis_url: str
+) -> None:
+    """SIGKILL the lock holder (a real process): the standby takes over, nothing lost or doubled."""
+    env = _poller_env(control, redis_url, BRIDGE_RECONCILE_INTERVAL="1")
     holder = _start_poller(env, "--lock-ttl", "1")
     try:
         await wait_until(lambda: _has_lock(redis), what="the subprocess taking the lock")
@@ -137,15 +142,7 @@ async def test_sigterm_releases_the_lock_and_exits_0(
     control: Control, redis: Redis, redis_url: str
 ) -> None:
     """`python -m workers.poller` stops on SIGTERM, frees its lock at once and exits 0."""
-    env = {
-        **os.environ,
-        "BRIDGE_PERFEX_URL": control.url + "/api",
-        "BRIDGE_PERFEX_TOKEN": TOKEN,
-        "BRIDGE_REDIS_URL": redis_url,
-        "BRIDGE_POLL_INTERVAL": "0.5",
-        "BRIDGE_POLL_RESOURCES": "leads",
-        "PYTHONPATH": str(ROOT),
-    }
+    env = _poller_env(control, redis_url)
     process = _start_poller(env)
     try:
         await wait_until(lambda: _has_lock(redis), what="the process taking the lock")
