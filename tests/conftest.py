@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from redis.asyncio import Redis
 
-from bridge.testing.servers import free_port, serve_in_thread
+from bridge.loopback.servers import free_port, serve_in_thread
 
 _BRIDGE_VARS = [name for name in os.environ if name.startswith("BRIDGE_")]
 

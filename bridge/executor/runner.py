@@ -36,8 +36,8 @@ from bridge.executor.limits import Admission, Limiter
 from bridge.executor.records import FINISHED, Run, RunStatus, StepState
 from bridge.executor.retry import RetryPolicy, is_retryable, next_delay, policy_for
 from bridge.redaction import redact_text
-from bridge.rules.model import Ruleset, Step
-from bridge.rules.templates import evaluate_condition, make_context, render_step
+from bridge.rules.model import Ruleset, Step, render_step
+from bridge.rules.templates import evaluate_condition, make_context
 
 logger = logging.getLogger("bridge.executor.runner")
 

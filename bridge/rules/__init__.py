@@ -6,8 +6,8 @@ The public surface, for the router, the executor, the inbound endpoint and the C
 """
 
 from bridge.rules.loader import load
-from bridge.rules.model import Hook, RetryOverride, Rule, Ruleset, Step
-from bridge.rules.templates import evaluate_condition, make_context, render_step
+from bridge.rules.model import Hook, RetryOverride, Rule, Ruleset, Step, render_step
+from bridge.rules.templates import evaluate_condition, make_context
 from bridge.rules.watcher import RulesWatcher
 
 __all__ = [

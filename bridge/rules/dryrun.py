@@ -16,8 +16,8 @@ from typing import Any
 from bridge import redaction
 from bridge.events import Event
 from bridge.exceptions import TemplateError
-from bridge.rules.model import Rule, Ruleset
-from bridge.rules.templates import evaluate_condition, make_context, render_step
+from bridge.rules.model import Rule, Ruleset, render_step
+from bridge.rules.templates import evaluate_condition, make_context
 
 logger = logging.getLogger("bridge.rules.dryrun")
 

@@ -13,12 +13,22 @@ import logging
 import re
 from collections.abc import Iterable
 from fnmatch import translate
-from typing import TYPE_CHECKING
+from typing import Generic, Protocol, TypeVar
 
 from bridge.perfex.catalogue import OPERATIONS
 
-if TYPE_CHECKING:
-    from bridge.rules.model import Rule
+
+class Routable(Protocol):
+    """What the index needs of a rule: its `on:` patterns and its place in file order."""
+
+    @property
+    def on(self) -> tuple[str, ...]: ...
+
+    @property
+    def order(self) -> int: ...
+
+
+RuleT = TypeVar("RuleT", bound=Routable)
 
 logger = logging.getLogger("bridge.rules.matching")
 
@@ -117,20 +127,20 @@ def _literal_prefix(pattern: str) -> tuple[str, ...]:
     return tuple(out)
 
 
-class _Node:
+class _Node(Generic[RuleT]):
     __slots__ = ("children", "globs")
 
     def __init__(self) -> None:
-        self.children: dict[str, _Node] = {}
-        self.globs: list[tuple[re.Pattern[str], Rule]] = []
+        self.children: dict[str, _Node[RuleT]] = {}
+        self.globs: list[tuple[re.Pattern[str], RuleT]] = []
 
 
-class RuleIndex:
+class RuleIndex(Generic[RuleT]):
     """Exact types in a dict, globs in a trie of literal leading segments."""
 
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        self.exact: dict[str, list[Rule]] = {}
-        self._root = _Node()
+    def __init__(self, rules: Iterable[RuleT]) -> None:
+        self.exact: dict[str, list[RuleT]] = {}
+        self._root: _Node[RuleT] = _Node()
         self._globs = 0
         for rule in rules:
             for pattern in dict.fromkeys(rule.on):
@@ -139,10 +149,10 @@ class RuleIndex:
                 else:
                     self.exact.setdefault(pattern, []).append(rule)
 
-    def _add_glob(self, pattern: str, rule: Rule) -> None:
+    def _add_glob(self, pattern: str, rule: RuleT) -> None:
         node = self._root
         for segment in _literal_prefix(pattern):
-            node = node.children.setdefault(segment, _Node())
+            node = node.children.setdefault(segment, _Node[RuleT]())
         node.globs.append((_compile(pattern), rule))
         self._globs += 1
 
@@ -157,11 +167,11 @@ class RuleIndex:
             count += len(node.globs)
         return count
 
-    def lookup(self, event_type: str) -> list[Rule]:
+    def lookup(self, event_type: str) -> list[RuleT]:
         """Rules whose `on:` matches the type, in file order, each once."""
         found = self.exact.get(event_type)
-        node: _Node | None = self._root
-        globbed: list[Rule] = []
+        node: _Node[RuleT] | None = self._root
+        globbed: list[RuleT] = []
         segments = event_type.split(".")
         depth = 0
         while node is not None:

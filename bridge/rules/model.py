@@ -174,6 +174,12 @@ class Rule:
         return templates.evaluate_condition(self.condition, context)
 
 
+def render_step(step: Step, context: Mapping[str, Any]) -> dict[str, Any]:
+    """A step's action fields, fully rendered for this context (TemplateError on failure)."""
+    rendered: dict[str, Any] = step.params.render(context)
+    return rendered
+
+
 @dataclass(slots=True)
 class Ruleset:
     """Everything loaded from BRIDGE_RULES, indexed by event type."""
@@ -186,7 +192,7 @@ class Ruleset:
     #: Every value a `${VAR}` read from the environment: masked wherever the bridge shows
     #: or stores what it rendered (run history, dry runs), since such values are secrets.
     env_values: frozenset[str] = field(default_factory=frozenset, repr=False)
-    index: RuleIndex = field(init=False, repr=False)
+    index: RuleIndex[Rule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.index = RuleIndex(self.rules)

@@ -19,7 +19,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import StrictUndefined, Template, Undefined, nodes
 from jinja2 import TemplateError as JinjaTemplateError
@@ -29,9 +29,6 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bridge.events import Event
 from bridge.exceptions import TemplateError
-
-if TYPE_CHECKING:
-    from bridge.rules.model import Step
 
 logger = logging.getLogger("bridge.rules.templates")
 
@@ -255,9 +252,3 @@ def render(node: Node, context: Mapping[str, Any]) -> Any:
 def evaluate_condition(condition: Native | None, context: Mapping[str, Any]) -> bool:
     """An `if:` expression's truth; no condition means true (TemplateError on failure)."""
     return True if condition is None else bool(condition.render(context))
-
-
-def render_step(step: Step, context: Mapping[str, Any]) -> dict[str, Any]:
-    """A step's action fields, fully rendered for this context (TemplateError on failure)."""
-    rendered: dict[str, Any] = step.params.render(context)
-    return rendered

@@ -62,7 +62,7 @@ def rules_dir(tmp_path: Path) -> Path:
 @pytest.fixture
 def serve_app(redis_url: str, rules_dir: Path) -> ServeApp:
     """Serve the bridge's web app with the admin API and dashboard: `with serve_app() as url`."""
-    from bridge.testing.servers import serve_in_thread
+    from bridge.loopback.servers import serve_in_thread
 
     @contextmanager
     def run(token: str | None = TOKEN, rules: Path | None = None) -> Iterator[str]:

@@ -14,9 +14,9 @@ from starlette.routing import Mount
 
 from bridge.admin.api import admin_routes
 from bridge.dashboard.views import dashboard_routes
+from bridge.loopback.receiver import create_receiver
+from bridge.loopback.servers import serve_in_thread
 from bridge.settings import Settings
-from bridge.testing.receiver import create_receiver
-from bridge.testing.servers import serve_in_thread
 from bridge.web.app import create_app
 from tests.admin.conftest import HOOK_SECRET, TOKEN, rules_dir, serve_app
 from workers.worker import run_worker_async

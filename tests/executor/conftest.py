@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from bridge.loopback.servers import serve_in_thread
 from bridge.settings import Settings, load_settings
-from bridge.testing.servers import serve_in_thread
 from tests.executor.helpers import FixedRules, Receiver
 from workers.worker import run_worker_async
 

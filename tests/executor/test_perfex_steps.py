@@ -9,9 +9,9 @@ import pytest
 from redis.asyncio import Redis
 
 from bridge.executor import history
+from bridge.loopback.servers import serve_in_thread
 from bridge.sandbox.app import create_app
 from bridge.settings import load_settings
-from bridge.testing.servers import serve_in_thread
 from tests.executor.conftest import WorkerFactory
 from tests.executor.helpers import rules_from, run_status, store_event, wait_for
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from bridge.testing.processes import BridgeProcess, wait_http
-from bridge.testing.servers import free_port
+from bridge.loopback.processes import BridgeProcess, wait_http
+from bridge.loopback.servers import free_port
 
 
 def _wait_until(predicate: object, timeout: float) -> None:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 
-from bridge.testing.processes import BridgeProcess, wait_http
-from bridge.testing.receiver import ReceiverState, create_receiver
-from bridge.testing.servers import free_port, serve_in_thread
+from bridge.loopback.processes import BridgeProcess, wait_http
+from bridge.loopback.receiver import ReceiverState, create_receiver
+from bridge.loopback.servers import free_port, serve_in_thread
 
 RULES = """
 hooks:

@@ -19,10 +19,10 @@ from starlette.responses import JSONResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from bridge.exceptions import PerfexError, PerfexRateLimited, PerfexRejected, PerfexUnavailable
+from bridge.loopback.servers import free_port
 from bridge.perfex.catalogue import Operation
 from bridge.perfex.client import PerfexClient
 from bridge.perfex.forms import decode_form
-from bridge.testing.servers import free_port
 
 TOKEN = "tok-SECRET-4f9a"
 Serve = Callable[..., AbstractContextManager[str]]

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
+from bridge.loopback.servers import serve_in_thread
 from bridge.sandbox.app import create_app
-from bridge.testing.servers import serve_in_thread
 
 TOKEN = "api-token-for-tests"
 CONTROL_TOKEN = "control-token-for-tests"

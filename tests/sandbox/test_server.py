@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 
-from bridge.testing.servers import free_port
+from bridge.loopback.servers import free_port
 
 
 def test_run_serves_a_seeded_sandbox_from_a_file(tmp_path: Path) -> None:

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bridge.testing.processes import RestartableValkey
-from bridge.testing.receiver import ReceiverState, create_receiver
-from bridge.testing.servers import free_port, serve_in_thread
+from bridge.loopback.processes import RestartableValkey
+from bridge.loopback.receiver import ReceiverState, create_receiver
+from bridge.loopback.servers import free_port, serve_in_thread
 from tests.system.harness import BridgeSystem
 
 

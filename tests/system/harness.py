@@ -24,9 +24,9 @@ import httpx
 from redis.asyncio import Redis
 
 from bridge.constants import QUEUE_NAME
-from bridge.testing.processes import BridgeProcess, wait_http
-from bridge.testing.receiver import Delivery
-from bridge.testing.servers import free_port
+from bridge.loopback.processes import BridgeProcess, wait_http
+from bridge.loopback.receiver import Delivery
+from bridge.loopback.servers import free_port
 
 logger = logging.getLogger("bridge.tests.system.harness")
 

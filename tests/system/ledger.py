@@ -25,7 +25,7 @@ from redis.asyncio import Redis
 
 from bridge.constants import EVENT_KEY
 from bridge.executor.history import get_run, runs_for_event
-from bridge.testing.receiver import Delivery
+from bridge.loopback.receiver import Delivery
 
 logger = logging.getLogger("bridge.tests.system.ledger")
 

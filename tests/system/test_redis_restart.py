@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bridge.testing.processes import RestartableValkey
+from bridge.loopback.processes import RestartableValkey
 from tests.system.conftest import Receiver
 from tests.system.harness import BridgeSystem, rules_text, send_stream, seq_of, webhook_rule
 from tests.system.ledger import settle

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from redis.asyncio import Redis
 
-from bridge.testing.receiver import Delivery
+from bridge.loopback.receiver import Delivery
 from tests.system.conftest import Receiver
 from tests.system.harness import (
     BridgeSystem,

@@ -16,8 +16,8 @@ import pytest
 from redis.asyncio import Redis
 
 from bridge.constants import POLLER_STATUS
-from bridge.testing.processes import wait_http
-from bridge.testing.servers import free_port
+from bridge.loopback.processes import wait_http
+from bridge.loopback.servers import free_port
 from tests.system.conftest import Receiver
 from tests.system.harness import BridgeSystem, rules_text, seq_of, webhook_rule
 from tests.system.ledger import settle

@@ -13,8 +13,8 @@ from redis.asyncio import Redis
 
 from bridge import constants
 from bridge.events import Event
+from bridge.loopback.servers import free_port
 from bridge.rules import RulesWatcher
-from bridge.testing.servers import free_port
 from bridge.web.app import create_app
 from tests.web import signing
 from tests.web.conftest import make_settings, stored_ids

@@ -12,10 +12,10 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
+from bridge.loopback.servers import serve_in_thread
 from bridge.rules import RulesWatcher
 from bridge.sandbox.app import create_app as create_sandbox
 from bridge.settings import load_settings
-from bridge.testing.servers import serve_in_thread
 from bridge.web.app import create_app
 from tests.web import signing
 from workers.worker import run_worker_async

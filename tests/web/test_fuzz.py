@@ -63,7 +63,7 @@ FUZZ_LIMIT = 2048
 @pytest.fixture(scope="module")
 def fuzz_url(redis_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """One server for every example: every hook, a small body limit to reach 413 cheaply."""
-    from bridge.testing.servers import serve_in_thread
+    from bridge.loopback.servers import serve_in_thread
     from tests.web.conftest import HOOKS_YAML
 
     path: Path = tmp_path_factory.mktemp("fuzz") / "hooks.yml"

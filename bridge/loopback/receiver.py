@@ -4,7 +4,7 @@ It answers `POST /<anything>` with 200, or with the failure it was told to give:
 `POST /_control` with JSON {"fail_next": N, "fail_status": 500, "fail_ratio": 0.5,
 "delay": 0.2, "retry_after": 3} changes that; `GET /_deliveries` lists what arrived (with
 the Standard Webhooks headers; `?count=1` only counts them) and `DELETE /_deliveries`
-forgets it. `python -m bridge.testing.receiver --port N` runs one in a process of its own.
+forgets it. `python -m bridge.loopback.receiver --port N` runs one in a process of its own.
 """
 
 from __future__ import annotations
@@ -121,7 +121,7 @@ def create_receiver() -> Starlette:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m bridge.testing.receiver --port N`: a receiver in a process of its own.
+    """`python -m bridge.loopback.receiver --port N`: a receiver in a process of its own.
 
     Benchmarks run it apart from their load generator, so the two do not share one GIL.
     """
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
 
     import uvicorn
 
-    parser = argparse.ArgumentParser(prog="bridge.testing.receiver", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="bridge.loopback.receiver", description=main.__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)

@@ -1,1 +1,0 @@
-"""Helpers shared by the tests, the benchmarks and `bridge demo`: real servers on loopback."""
