@@ -118,7 +118,16 @@ def _settings() -> Settings:
         level=settings.log_level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    _redact_logs(settings)
     return settings
+
+
+def _redact_logs(settings: Settings) -> None:
+    """No log line of this process, a library's included, may carry a secret."""
+    from bridge.redaction import install_log_redaction
+
+    tokens = (settings.perfex_token, settings.admin_token)
+    install_log_redaction(token.get_secret_value() for token in tokens if token is not None)
 
 
 def run(argv: Sequence[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from bridge.connection import redis_client, redis_server
 from bridge.exceptions import BridgeError
 from bridge.poller.runner import Timing
 from bridge.poller.service import PollerService
+from bridge.redaction import install_log_redaction
 from bridge.settings import Settings, load_settings
 
 logger = logging.getLogger("bridge.poller.process")
@@ -69,6 +70,8 @@ def main(argv: list[str] | None = None) -> int:
             level=settings.log_level.upper(),
             format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         )
+        token = settings.perfex_token
+        install_log_redaction([token.get_secret_value()] if token is not None else [])
         timing = None
         if args.lock_ttl is not None:
             timing = Timing(settings.poll_interval, settings.reconcile_interval, args.lock_ttl)

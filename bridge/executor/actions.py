@@ -27,7 +27,7 @@ from bridge.exceptions import (
 from bridge.executor import webhook
 from bridge.executor.limits import Outcome as BreakerOutcome
 from bridge.executor.limits import host_target
-from bridge.redaction import redact, redact_text
+from bridge.redaction import header_secrets, redact, redact_text, redact_values, url_secrets
 
 logger = logging.getLogger("bridge.executor.actions")
 
@@ -61,8 +61,13 @@ def webhook_target(params: dict[str, Any]) -> str:
 
 
 def webhook_secrets(params: dict[str, Any]) -> tuple[str, ...]:
-    """Secret values in a webhook step, to cut out of anything stored."""
+    """Secret values in a webhook step, to cut out of anything stored: the signing secret,
+    secret-named headers' values, the URL's password and secret-named query values."""
     secrets = [str(params["secret"])] if params.get("secret") else []
+    headers = params.get("headers")
+    if isinstance(headers, dict):
+        secrets += header_secrets(headers)
+    secrets += url_secrets(str(params.get("url", "")))
     return tuple(secrets)
 
 
@@ -113,7 +118,7 @@ async def run_webhook(
     outcome.response = redact_text(response.body, secrets)
     error = webhook.failure(response, method, redact_text(url, secrets))
     if error is None:
-        outcome.output = response.output()
+        outcome.output = redact_values(response.output(), secrets)  # an echoed secret
         outcome.breaker = "ok"
     else:
         outcome.error = error
@@ -155,7 +160,8 @@ async def run_perfex(
     outcome.status = response.status
     text = json.dumps(response.body, default=str)
     outcome.response = redact_text(text[: webhook.EXCERPT_BYTES], secrets)
-    outcome.output = {"status": response.status, "body": response.body, "id": response.id}
+    output = {"status": response.status, "body": response.body, "id": response.id}
+    outcome.output = redact_values(output, secrets)
     outcome.breaker = "ok"
     return outcome
 

@@ -119,8 +119,9 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
                 run.next_step += 1
                 continue
             params = render_step(step, context)
-        except TemplateError as exc:
-            return await _give_up(ex, run, old, pending, step.index, str(exc), False)
+        except TemplateError as exc:  # its message may quote a ${VAR} value
+            why = redact_text(str(exc), ex.secrets + tuple(ruleset.env_values))
+            return await _give_up(ex, run, old, pending, step.index, why, False)
         remaining = deadline - time.monotonic()
         if ran and remaining < step_cap:
             return await _defer(ex, run, old, pending, 0.0, "continued in a new job")

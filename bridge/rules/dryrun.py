@@ -66,7 +66,7 @@ def dry_run_rule(
             else:
                 entry["params"] = redact(render_step(step, ctx), env_values)
         except TemplateError as exc:
-            entry["error"] = str(exc)
+            entry["error"] = redaction.redact_text(str(exc), env_values)
         if step.retry is not None:
             entry["retry"] = step.retry.model_dump(exclude_none=True)
         steps.append(entry)
@@ -94,7 +94,9 @@ def dry_run(
     }
     candidates = ruleset.candidates(context["event"]["type"])
     passed = {rule.name for rule in matched}
-    errors = {rule.name: str(exc) for rule, exc in failed}
+    errors = {
+        rule.name: redaction.redact_text(str(exc), ruleset.env_values) for rule, exc in failed
+    }
     result["not_matched"] = [
         {"rule": rule.name, "reason": errors.get(rule.name, "if: was false")}
         for rule in candidates

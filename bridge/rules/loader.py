@@ -22,6 +22,7 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
+from bridge import redaction
 from bridge.exceptions import RulesError
 from bridge.rules.checks import RuleContext, build_rule
 from bridge.rules.hooks import build_hook
@@ -117,6 +118,7 @@ def load_sources(sources: list[Source], environ: Mapping[str, str] | None = None
     if problems.errors:
         raise RulesError(problems.error_lines())
     files = [source.name for source in sources]
+    redaction.register_secrets(env.read_values())  # kept out of every log line too
     return Ruleset(
         rules=rules, hooks=hooks, files=files, warnings=warnings, env_values=env.read_values()
     )
