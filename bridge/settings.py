@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1024 * 1024, ge=1)
     #: Steps one worker process runs at once.
     worker_concurrency: int = Field(default=100, ge=1)
-    #: Longest a run's job may take (s); a killed worker's jobs run again this + 10 s later.
+    #: Longest a run's job may take (s); a killed worker's jobs are retaken after a 10 s lease.
     job_timeout: float = Field(default=60.0, ge=5)
     #: Python logging level name.
     log_level: str = "INFO"

@@ -10,8 +10,9 @@ Stopping: SIGTERM/SIGINT set `stop`; the router stops reading, arq stops picking
 gives running ones `COMPLETION_WAIT` seconds, then cancels and re-queues the rest (arq's
 `retry_jobs`); their runs resume from their checkpoints. A worker killed with SIGKILL
 loses nothing either: its jobs stay in arq's queue and run again on another worker once
-`arq:in-progress:<job>` expires, i.e. `job_timeout` + 10 s (70 s by default) later; the
-step in flight is sent again with the same `webhook-id` and recorded as interrupted.
+their lease `arq:in-progress:<job>` lapses, at most 10 s later (a live worker renews the
+leases of its running jobs every 3 s: bridge/executor/leases.py); the step in flight is
+sent again with the same `webhook-id` and recorded as interrupted (a lost lease).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bridge import constants
 from bridge.connection import redis_server
 from bridge.events import EventStore
 from bridge.exceptions import StoreUnavailable
-from bridge.executor import history, jobs, queueing
+from bridge.executor import history, jobs, leases, queueing
 from bridge.executor.router import Router
 from bridge.executor.runner import RulesSource
 from bridge.settings import Settings
@@ -57,7 +58,8 @@ def make_worker(
     max_jobs: int | None = None,
 ) -> Worker:
     """An arq Worker on `pool` whose ctx carries the executor (built in on_startup)."""
-    job_timeout = (tuning or jobs.Tuning()).job_timeout
+    tuning = tuning or jobs.Tuning()
+    job_timeout = tuning.job_timeout
 
     async def startup(ctx: dict[str, Any]) -> None:
         ctx["executor"] = jobs.build_executor(ctx["redis"], settings, rules, tuning)
@@ -66,7 +68,7 @@ def make_worker(
         if "executor" in ctx:
             await jobs.close_executor(ctx["executor"])
 
-    return Worker(
+    worker = Worker(
         jobs.functions(job_timeout),
         queue_name=constants.QUEUE_NAME,
         redis_pool=pool,
@@ -85,6 +87,7 @@ def make_worker(
         job_deserializer=queueing.deserialize,
         log_results=False,
     )
+    return leases.lease_jobs(worker, tuning.lease_seconds)
 
 
 async def create_pool(redis_url: str) -> ArqRedis:
@@ -129,6 +132,16 @@ async def run_worker_async(
         asyncio.create_task(arq.run(stop), name="arq-worker"),
         asyncio.create_task(router.run(stop), name="router"),
         asyncio.create_task(_prune(pool, settings, stop), name="history-prune"),
+        asyncio.create_task(
+            leases.keep_renewing(
+                pool,
+                lambda: leases.running_jobs(arq.worker),
+                stop,
+                lease=tuning.lease_seconds,
+                every=tuning.lease_renew,
+            ),
+            name="job-leases",
+        ),
     ]
     logger.info("worker started: router %s, up to %d jobs", router.consumer, arq.worker.max_jobs)
     try:

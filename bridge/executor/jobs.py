@@ -1,11 +1,10 @@
 """The arq side: the job function, and the worker context it runs in.
 
 One arq function, `run_rule(ctx, run_id, dispatch)`, runs one rule for one event (see
-`runner.py`). Its timeout is short and explicit (default 60 s) because arq keeps
-`arq:in-progress:<job>` for the largest function timeout + 10 s: that is how long a job
-of a worker killed with SIGKILL waits before another worker runs it again. Steps are sized
-to finish well inside it (a long rule continues in a fresh job), and failures are caught
-and classified inside the job, never left to arq (which would treat them as final).
+`runner.py`). Its timeout is short and explicit (default 60 s); steps are sized to finish
+well inside it (a long rule continues in a fresh job), and failures are caught and
+classified inside the job, never left to arq (which would treat them as final). A job of
+a worker killed with SIGKILL is taken over once its lease lapses (`leases.py`, 10 s).
 
 arq's own `max_tries` is set high (`ARQ_MAX_TRIES`): the run record counts attempts; arq's
 `job_try` also counts crashes and hand-backs, and must not end a run early.
@@ -23,7 +22,7 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bridge.events import EventStore
-from bridge.executor import queueing, runner, webhook
+from bridge.executor import leases, queueing, runner, webhook
 from bridge.executor.history import RunStore
 from bridge.executor.limits import Limiter, TargetLimits
 from bridge.executor.runner import Executor, RulesSource
@@ -43,7 +42,7 @@ REDIS_RETRY_DELAY = 5.0
 class Tuning:
     """Worker knobs beyond Settings, with production defaults (tests shorten them)."""
 
-    #: arq function timeout; a SIGKILLed worker's jobs run again this + 10 s later.
+    #: arq function timeout (a SIGKILLed worker's jobs run again after `lease_seconds`).
     job_timeout: float = JOB_TIMEOUT
     #: Consecutive failures (network, timeout, 5xx) that open a target's circuit.
     breaker_threshold: int = 10
@@ -51,6 +50,10 @@ class Tuning:
     breaker_cooldown: float = 30.0
     #: Outbound requests in flight to one webhook host, across all workers.
     host_concurrency: int = 64
+    #: Seconds a running job's lease lasts unrenewed: a dead worker's jobs wait this long.
+    lease_seconds: float = leases.LEASE_SECONDS
+    #: Seconds between a live worker's renewals of its jobs' leases.
+    lease_renew: float = leases.RENEW_EVERY
 
 
 async def run_rule(ctx: dict[str, Any], run_id: str, dispatch: int) -> str:
@@ -121,6 +124,7 @@ def build_executor(
         allow_private=settings.allow_private_targets,
         job_timeout=job_timeout,
         secrets=secrets,
+        worker_id=leases.WORKER_ID,
     )
 
 

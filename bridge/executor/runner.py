@@ -14,8 +14,9 @@
    failure or the last attempt moves the run, whole, to the dead-letter queue.
 
 Crash safety: a worker killed mid-step leaves the arq job in its queue; arq runs it again
-once `arq:in-progress:<job>` expires (function timeout + 10 s). The step then runs again
-with the same `webhook-id`, so receivers can drop the duplicate; the history shows it.
+once `arq:in-progress:<job>` expires (its lease: 10 s unrenewed, see leases.py). The step
+then runs again with the same `webhook-id`, so receivers can drop the duplicate; the
+history shows it.
 """
 
 from __future__ import annotations
@@ -69,6 +70,8 @@ class Executor:
     default_policy: RetryPolicy = field(default_factory=RetryPolicy)
     #: Secret values (the Perfex token) cut out of everything stored.
     secrets: tuple[str, ...] = ()
+    #: This worker process's name, kept in `run.inflight` (see executor/leases.py).
+    worker_id: str = ""
 
 
 @dataclass(slots=True)
@@ -92,7 +95,7 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
         return "stale"
     old, pending = run.status, _Pending()
     if run.inflight is not None:
-        _interrupted(run, pending)
+        _interrupted(run, pending, ex.worker_id)
     event = await ex.events.get(run.event_id)
     ruleset = ex.rules.current
     rule = ruleset.rule(run.rule)
@@ -139,6 +142,7 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
         state.attempts += 1
         started = time.time()
         run.inflight = {"step": step.index, "attempt": state.attempts, "started": started}
+        run.inflight["worker"] = ex.worker_id
         await ex.store.save(run, old, attempts=pending.attempts, counters=pending.counters)
         old, pending = run.status, _Pending()
         secrets = ex.secrets + tuple(ruleset.env_values)
@@ -224,12 +228,19 @@ def _record(
     return out
 
 
-def _interrupted(run: Run, pending: _Pending) -> None:
+def _interrupted(run: Run, pending: _Pending, worker_id: str = "") -> None:
     """The previous pickup died mid-attempt: record that attempt as interrupted."""
     inflight = run.inflight or {}
     state = run.steps[int(inflight.get("step", run.next_step))]
     record = _record(run, state, outcome="interrupted", started=inflight.get("started"))
     record["error"] = "the worker stopped during this attempt; it may or may not have landed"
+    holder = inflight.get("worker")
+    if holder and holder != worker_id:  # another process took the job over
+        record["rerun"] = "lease_lost"
+        record["error"] = (
+            f"worker {holder} stopped renewing its lease during this attempt (it may or may "
+            "not have landed); re-run by another worker with the same webhook-id"
+        )
     pending.attempts.append(record)
     pending.count("attempts_interrupted")
     run.inflight = None

@@ -1,0 +1,83 @@
+"""Job leases: a dead worker's jobs are taken over in seconds, a live one's never.
+
+arq marks a running job with `arq:in-progress:<job>` and lets no other worker start it
+while that key exists. arq sets its TTL to the largest function timeout + 10 s (70 s by
+default) and never touches it again, so a SIGKILLed worker's step waited over a minute
+while other workers sat idle. Here that key becomes a lease: it is set to `LEASE_SECONDS`
+(10 s) when the job starts, and every live worker renews the leases of the jobs it is
+running every `RENEW_EVERY` seconds, all of them in one pipelined round trip (nothing
+at all while it runs none). A worker that dies stops renewing; within `LEASE_SECONDS` its
+jobs are free for any worker, which re-runs the step in flight with the same `webhook-id`
+and records the lost lease in the run history. A live but slow worker keeps renewing, so
+its job is never started twice.
+
+PEXPIRE only extends a key that exists: a renewal racing arq's own delete of a finished
+job's key cannot bring the lease back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable, Iterable
+
+from arq.constants import in_progress_key_prefix
+from arq.worker import Worker
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
+
+logger = logging.getLogger("bridge.executor.leases")
+
+#: Seconds a running job's lease lasts without renewal: how long a dead worker's job waits.
+LEASE_SECONDS = 10.0
+#: Seconds between renewals by a live worker (a third of the lease: two may fail or lag).
+RENEW_EVERY = 3.0
+
+#: This process's name in run records (`inflight.worker`): host, pid and a random part.
+WORKER_ID = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def lease_jobs(worker: Worker, lease: float = LEASE_SECONDS) -> Worker:
+    """Make `worker` start its jobs with a lease of `lease` s instead of timeout + 10 s."""
+    worker.in_progress_timeout_s = lease
+    return worker
+
+
+def running_jobs(worker: Worker) -> list[str]:
+    """Ids of the jobs `worker` is running now."""
+    return [job_id for job_id, task in list(worker.tasks.items()) if not task.done()]
+
+
+async def renew(redis: Redis, job_ids: Iterable[str], lease: float = LEASE_SECONDS) -> int:
+    """Extend the leases of `job_ids` in one round trip; how many were still held."""
+    ids = list(job_ids)
+    if not ids:
+        return 0
+    async with redis.pipeline(transaction=False) as pipe:
+        for job_id in ids:
+            pipe.pexpire(in_progress_key_prefix + job_id, int(lease * 1000))
+        results = await pipe.execute()
+    return sum(1 for held in results if held)
+
+
+async def keep_renewing(
+    redis: Redis,
+    running: Callable[[], Iterable[str]],
+    stop: asyncio.Event,
+    *,
+    lease: float = LEASE_SECONDS,
+    every: float = RENEW_EVERY,
+) -> None:
+    """Renew the leases of whatever `running()` lists every `every` s until `stop`."""
+    while not stop.is_set():
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), every)
+            return
+        try:
+            await renew(redis, running(), lease)
+        except (RedisError, OSError) as exc:
+            logger.warning("could not renew job leases (%s); retrying in %.0f s", exc, every)
