@@ -119,6 +119,9 @@ def _settings() -> Settings:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     _redact_logs(settings)
+    from bridge.rules.templates import configure
+
+    configure(settings.render_timeout, settings.render_max_size)
     return settings
 
 

@@ -6,6 +6,7 @@
     ├── EmbeddedValkeyError       the embedded Valkey could not start or be shared
     ├── RulesError                a rules file has problems (carries every one)
     ├── TemplateError             a template failed to render (undefined name, unsafe access)
+    │   └── TemplateTooHeavy      it went over its render budget (time or output size)
     ├── UnknownAction             an action name that the catalogue does not have
     ├── PerfexError               a Perfex API call failed
     │   ├── PerfexUnavailable     network error, timeout, 5xx: worth retrying
@@ -52,6 +53,10 @@ class RulesError(BridgeError):
 
 class TemplateError(BridgeError):
     """A template could not be rendered: an undefined name, a type error, unsafe access."""
+
+
+class TemplateTooHeavy(TemplateError):
+    """A template went over its render budget (time or output size); never retried."""
 
 
 class UnknownAction(BridgeError):

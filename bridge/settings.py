@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     job_timeout: float = Field(default=60.0, ge=5)
     #: Python logging level name.
     log_level: str = "INFO"
+    #: Seconds one step's templates may take to render; over it the step fails for good.
+    render_timeout: float = Field(default=1.0, gt=0, le=60)
+    #: Characters one template render may produce (and any string or list it builds).
+    render_max_size: int = Field(default=256 * 1024, ge=1024)
 
     @field_validator("perfex_url")
     @classmethod

@@ -37,6 +37,7 @@ from bridge.executor.limits import Admission, Limiter
 from bridge.executor.records import FINISHED, Run, RunStatus, StepState
 from bridge.executor.retry import RetryPolicy, is_retryable, next_delay, policy_for
 from bridge.redaction import redact_text
+from bridge.rules.budget import render_off_loop
 from bridge.rules.model import Ruleset, Step, render_step
 from bridge.rules.templates import evaluate_condition, make_context
 
@@ -114,17 +115,17 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
         step = rule.steps[run.next_step]
         state = run.step(step.index, step.key, step.action)
         context = make_context(event_dict, run.outputs)
-        try:
-            if not evaluate_condition(step.condition, context):
-                state.status = RunStatus.skipped.value
-                pending.attempts.append(_record(run, state, outcome="skipped"))
-                pending.count("steps_skipped")
-                run.next_step += 1
-                continue
-            params = render_step(step, context)
+        try:  # off the event loop, within the render budget (bridge/rules/budget.py)
+            params = await render_off_loop(_render_or_skip, step, context)
         except TemplateError as exc:  # its message may quote a ${VAR} value
             why = redact_text(str(exc), ex.secrets + tuple(ruleset.env_values))
             return await _give_up(ex, run, old, pending, step.index, why, False)
+        if params is None:  # its `if:` was false
+            state.status = RunStatus.skipped.value
+            pending.attempts.append(_record(run, state, outcome="skipped"))
+            pending.count("steps_skipped")
+            run.next_step += 1
+            continue
         remaining = deadline - time.monotonic()
         if ran and remaining < step_cap:
             return await _defer(ex, run, old, pending, 0.0, "continued in a new job")
@@ -166,6 +167,11 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
     pending.count("runs_succeeded")
     await ex.store.save(run, old, attempts=pending.attempts, counters=pending.counters)
     return run.status
+
+
+def _render_or_skip(step: Step, context: dict[str, Any]) -> dict[str, Any] | None:
+    """A step's rendered fields, or None when its `if:` is false."""
+    return render_step(step, context) if evaluate_condition(step.condition, context) else None
 
 
 async def _attempt(

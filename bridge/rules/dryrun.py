@@ -16,6 +16,7 @@ from typing import Any
 from bridge import redaction
 from bridge.events import Event
 from bridge.exceptions import TemplateError
+from bridge.rules.budget import render_within
 from bridge.rules.model import Rule, Ruleset, render_step
 from bridge.rules.templates import evaluate_condition, make_context
 
@@ -61,10 +62,10 @@ def dry_run_rule(
         ctx = {**context, "steps": dict(outputs)}
         entry: dict[str, Any] = {"id": step.id, "action": step.action, "skipped": False}
         try:
-            if not evaluate_condition(step.condition, ctx):
+            if not render_within(evaluate_condition, step.condition, ctx):
                 entry["skipped"] = True
             else:
-                entry["params"] = redact(render_step(step, ctx), env_values)
+                entry["params"] = redact(render_within(render_step, step, ctx), env_values)
         except TemplateError as exc:
             entry["error"] = redaction.redact_text(str(exc), env_values)
         if step.retry is not None:

@@ -19,16 +19,20 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import update_wrapper
 from typing import Any
 
-from jinja2 import StrictUndefined, Template, Undefined, nodes
+from jinja2 import Environment, StrictUndefined, Template, Undefined, nodes
 from jinja2 import TemplateError as JinjaTemplateError
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.meta import find_undeclared_variables
+from jinja2.nodes import EvalContext
+from jinja2.runtime import Context
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bridge.events import Event
-from bridge.exceptions import TemplateError
+from bridge.exceptions import TemplateError, TemplateTooHeavy
 
 logger = logging.getLogger("bridge.rules.templates")
 
@@ -39,34 +43,183 @@ HOOK_NAMES = frozenset({"headers", "body"})
 
 _MARKERS = ("{{", "{%", "{#")
 _SINGLE_EXPR = re.compile(r"^\{\{(?P<expr>.*)\}\}$", re.DOTALL)
-_MAX_SIZE = 1_000_000
+
+
+@dataclass(slots=True)
+class Limits:
+    """The render budget every template lives within (BRIDGE_RENDER_TIMEOUT / _MAX_BYTES)."""
+
+    #: Seconds one step's templates may take to render (see bridge/rules/budget.py).
+    seconds: float = 1.0
+    #: Characters one render may produce, and the largest string, list or repetition any
+    #: operator, filter or method inside a template may build.
+    max_chars: int = 256 * 1024
+
+
+#: The process's limits; `configure` sets them from the settings at start-up.
+LIMITS = Limits()
+
+
+def configure(seconds: float | None = None, max_chars: int | None = None) -> Limits:
+    """Set the render budget of this process; returns it."""
+    if seconds is not None:
+        LIMITS.seconds = seconds
+    if max_chars is not None:
+        LIMITS.max_chars = max_chars
+    return LIMITS
+
+
+def _too_heavy(why: str) -> TemplateTooHeavy:
+    return TemplateTooHeavy(f"{why} (render budget: {LIMITS.max_chars} characters)")
+
+
+def _size(value: Any) -> int:
+    return len(value) if isinstance(value, str | bytes | list | tuple | dict | set) else 0
+
+
+def _check_size(value: Any, what: str) -> Any:
+    if _size(value) > LIMITS.max_chars:
+        raise _too_heavy(f"{what} would be too large")
+    return value
+
+
+_NUMBER = re.compile(r"\d+")
+_NESTED_SPEC = re.compile(r"\{[^{}]*\{")
+
+
+def _check_format(fmt: str, args: tuple[Any, ...], kwargs: Mapping[str, Any], what: str) -> None:
+    """Refuse a format string whose width or precision (or a `*`/nested one) is too large."""
+    cap = LIMITS.max_chars
+    if any(len(n) > 7 or int(n) > cap for n in _NUMBER.findall(fmt)):
+        raise _too_heavy(f"{what}: width too large")
+    if "*" in fmt or _NESTED_SPEC.search(fmt):
+        numbers = [*args, *kwargs.values()]
+        if any(isinstance(n, int) and abs(n) > cap for n in numbers):
+            raise _too_heavy(f"{what}: width too large")
+
+
+def _check_widths(args: tuple[Any, ...], what: str) -> None:
+    if any(isinstance(n, int) and not isinstance(n, bool) and n > LIMITS.max_chars for n in args):
+        raise _too_heavy(f"{what}: size argument too large")
+
+
+def _check_replace(text: Any, old: Any, new: Any, what: str) -> None:
+    if not (isinstance(text, str) and isinstance(old, str) and isinstance(new, str)):
+        return
+    hits = text.count(old) if old else len(text) + 1
+    if len(text) + hits * max(len(new) - len(old), 0) > LIMITS.max_chars:
+        raise _too_heavy(f"{what} would be too large")
+
+
+def _check_join(items: Any, separator: Any, what: str) -> None:
+    sized = isinstance(items, list | tuple | range | str)
+    if sized and len(items) * len(str(separator)) > LIMITS.max_chars:
+        raise _too_heavy(f"{what} would be too large")
+
+
+def _checked_filter(name: str, function: Any) -> Any:
+    """A filter that refuses to build more than the budget allows, before building it."""
+
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        # pass_context/pass_environment filters get those first; the value follows
+        values = [a for a in args if not isinstance(a, Context | Environment | EvalContext)]
+        value, rest = (values[0], tuple(values[1:])) if values else (None, ())
+        if name in ("center", "indent", "batch", "slice", "wordwrap", "truncate"):
+            _check_widths(rest + tuple(kwargs.values()), f"filter {name}")
+        elif name == "format" and isinstance(value, str):
+            _check_format(value, rest, kwargs, "filter format")
+        elif name == "replace" and len(rest) >= 2:
+            _check_replace(value, rest[0], rest[1], "filter replace")
+        elif name == "join":
+            separator = rest[0] if rest else kwargs.get("d", "")
+            _check_join(value, separator, "filter join")
+        return _check_size(function(*args, **kwargs), f"filter {name}")
+
+    update_wrapper(checked, function)
+    return checked
+
+
+_STR_WIDTH_METHODS = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
 class _Sandbox(ImmutableSandboxedEnvironment):
-    """The sandbox, plus a cap on `*` and `**` so a template cannot eat the memory."""
+    """The sandbox, plus the size budget on every operator, filter and method call."""
 
-    intercepted_binops = frozenset({"*", "**"})
+    intercepted_binops = frozenset({"*", "**", "+", "%", "//"})
 
     def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        cap = LIMITS.max_chars
         if operator == "**":
             if isinstance(right, int | float) and abs(right) > 1000:
                 raise self._refuse("exponent too large")
             return left**right
-        for seq, count in ((left, right), (right, left)):
-            sized = isinstance(seq, str | list | tuple) and isinstance(count, int)
-            if sized and len(seq) * count > _MAX_SIZE:
-                raise self._refuse("repetition too large")
-        return left * right
+        if operator == "*":
+            for seq, count in ((left, right), (right, left)):
+                sized = isinstance(seq, str | list | tuple) and isinstance(count, int)
+                if sized and len(seq) * count > cap:
+                    raise _too_heavy("repetition too large")
+            return left * right
+        if operator == "+":
+            if _size(left) + _size(right) > cap:
+                raise _too_heavy("concatenation too large")
+            return left + right
+        if operator == "%":
+            if isinstance(left, str):
+                args = right if isinstance(right, tuple) else (right,)
+                _check_format(left, args, right if isinstance(right, dict) else {}, "% format")
+                return _check_size(left % right, "% format")
+            return left % right
+        return left // right
+
+    def call(__self, __context: Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        target = getattr(__obj, "__wrapped__", __obj)  # the sandbox wraps str.format
+        owner = getattr(target, "__self__", None)
+        name = getattr(target, "__name__", "")
+        if isinstance(owner, str):
+            where = f"str.{name}()"
+            if name in _STR_WIDTH_METHODS:
+                _check_widths(args + tuple(kwargs.values()), where)
+            elif name in ("format", "format_map"):
+                mapping = args[0] if name == "format_map" and args else kwargs
+                _check_format(owner, args, mapping if isinstance(mapping, dict) else {}, where)
+            elif name == "replace" and len(args) >= 2:
+                _check_replace(owner, args[0], args[1], where)
+            elif name == "join" and args:
+                _check_join(args[0], owner, where)
+        result = super().call(__context, __obj, *args, **kwargs)
+        return _check_size(result, f"{name or 'call'}()")
 
     @staticmethod
     def _refuse(why: str) -> JinjaTemplateError:
         return SecurityError(why)
+
+    def checked_concat(self, parts: tuple[Any, ...]) -> str:
+        """`a ~ b`: joined only when the result fits the budget."""
+        texts = [str(part) for part in parts]
+        if sum(map(len, texts)) > LIMITS.max_chars:
+            raise _too_heavy("concatenation too large")
+        return "".join(texts)
+
+
+class _CodeGenerator(CodeGenerator):
+    """Jinja's code generator, with `~` routed through the sandbox's size check."""
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        self.write("environment.checked_concat((")
+        for arg in node.nodes:
+            self.visit(arg, frame)
+            self.write(", ")
+        self.write("))")
+
+
+_Sandbox.code_generator_class = _CodeGenerator
 
 
 def _make_env() -> _Sandbox:
     env = _Sandbox(undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True)
     for name in ("lipsum", "cycler", "joiner"):
         env.globals.pop(name, None)
+    env.filters = {name: _checked_filter(name, f) for name, f in env.filters.items()}
     return env
 
 
@@ -96,7 +249,14 @@ class Text:
 
     def render(self, context: Mapping[str, Any]) -> Any:
         try:
-            return self.template.render(context)
+            # piece by piece, so a loop stops at the size budget instead of after it
+            cap, size, pieces = LIMITS.max_chars, 0, []
+            for piece in self.template.generate(context):
+                size += len(piece)
+                if size > cap:
+                    raise _too_heavy("the rendered text would be too large")
+                pieces.append(piece)
+            return "".join(pieces)
         except Exception as exc:
             raise _render_error(exc, self.where) from exc
 
@@ -113,6 +273,7 @@ class Native:
             value = self.expression(**context)
             if isinstance(value, Undefined):
                 str(value)  # StrictUndefined (and the sandbox's refusals) raise here
+            _check_size(value, "the value")
         except Exception as exc:
             raise _render_error(exc, self.where) from exc
         return value
@@ -142,6 +303,8 @@ Node = Const | Text | Native | MapNode | ListNode
 
 
 def _render_error(exc: Exception, where: str) -> TemplateError:
+    if isinstance(exc, TemplateTooHeavy):
+        return TemplateTooHeavy(f"{where}: {exc}")
     if isinstance(exc, TemplateError):
         return exc
     kind = type(exc).__name__
