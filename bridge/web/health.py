@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bridge import constants
+from bridge import constants, embedded_valkey
 
 logger = logging.getLogger("bridge.web.health")
 
@@ -24,7 +24,10 @@ PING_TIMEOUT = 1.0
 
 
 async def healthz(request: Request) -> JSONResponse:
-    """The process is alive and serving; checks nothing else on purpose."""
+    """The process is alive and serving, and nothing it needs is gone for good (no I/O)."""
+    broken = embedded_valkey.unrecoverable()  # restarts of its own Valkey exhausted
+    if broken is not None:
+        return JSONResponse({"status": "failing", "detail": broken}, status_code=503)
     return JSONResponse({"status": "ok"})
 
 
