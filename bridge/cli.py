@@ -119,7 +119,7 @@ def _settings() -> Settings:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     _redact_logs(settings)
-    from bridge.rules.templates import configure
+    from bridge.rules.budget import configure
 
     configure(settings.render_timeout, settings.render_max_size)
     return settings

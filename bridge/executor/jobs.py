@@ -26,7 +26,7 @@ from bridge.executor import leases, queueing, runner, webhook
 from bridge.executor.history import RunStore
 from bridge.executor.limits import Limiter, TargetLimits
 from bridge.executor.runner import Executor, RulesSource
-from bridge.rules import templates
+from bridge.rules import budget
 from bridge.settings import Settings
 
 logger = logging.getLogger("bridge.executor.jobs")
@@ -86,7 +86,7 @@ def build_executor(
     """The per-process executor: one outbound httpx client, one Perfex client, the limits."""
     tuning = tuning or Tuning()
     job_timeout = tuning.job_timeout
-    templates.configure(settings.render_timeout, settings.render_max_size)
+    budget.configure(settings.render_timeout, settings.render_max_size)
     retention = int(settings.retention_days * 86400)
     perfex: Any = None
     secrets: tuple[str, ...] = ()

@@ -33,6 +33,7 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from bridge.events import Event
 from bridge.exceptions import TemplateError, TemplateTooHeavy
+from bridge.rules.budget import LIMITS, within_budget
 
 logger = logging.getLogger("bridge.rules.templates")
 
@@ -43,30 +44,6 @@ HOOK_NAMES = frozenset({"headers", "body"})
 
 _MARKERS = ("{{", "{%", "{#")
 _SINGLE_EXPR = re.compile(r"^\{\{(?P<expr>.*)\}\}$", re.DOTALL)
-
-
-@dataclass(slots=True)
-class Limits:
-    """The render budget every template lives within (BRIDGE_RENDER_TIMEOUT / _MAX_BYTES)."""
-
-    #: Seconds one step's templates may take to render (see bridge/rules/budget.py).
-    seconds: float = 1.0
-    #: Characters one render may produce, and the largest string, list or repetition any
-    #: operator, filter or method inside a template may build.
-    max_chars: int = 256 * 1024
-
-
-#: The process's limits; `configure` sets them from the settings at start-up.
-LIMITS = Limits()
-
-
-def configure(seconds: float | None = None, max_chars: int | None = None) -> Limits:
-    """Set the render budget of this process; returns it."""
-    if seconds is not None:
-        LIMITS.seconds = seconds
-    if max_chars is not None:
-        LIMITS.max_chars = max_chars
-    return LIMITS
 
 
 def _too_heavy(why: str) -> TemplateTooHeavy:
@@ -248,6 +225,9 @@ class Text:
     where: str
 
     def render(self, context: Mapping[str, Any]) -> Any:
+        return within_budget(self._render, context)
+
+    def _render(self, context: Mapping[str, Any]) -> Any:
         try:
             # piece by piece, so a loop stops at the size budget instead of after it
             cap, size, pieces = LIMITS.max_chars, 0, []
@@ -269,6 +249,9 @@ class Native:
     where: str
 
     def render(self, context: Mapping[str, Any]) -> Any:
+        return within_budget(self._render, context)
+
+    def _render(self, context: Mapping[str, Any]) -> Any:
         try:
             value = self.expression(**context)
             if isinstance(value, Undefined):

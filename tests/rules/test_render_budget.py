@@ -85,7 +85,7 @@ async def test_off_loop_render_keeps_the_event_loop_free() -> None:
     render is cut at the budget; the next render works."""
     source = "{% for i in range(100000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}"
     node = compile_text(source, "t")
-    templates.configure(seconds=1.5)
+    budget.configure(seconds=1.5)
     try:
         render = asyncio.create_task(budget.render_off_loop(node.render, CONTEXT))
         gaps: list[float] = []
@@ -98,7 +98,7 @@ async def test_off_loop_render_keeps_the_event_loop_free() -> None:
         with pytest.raises(TemplateTooHeavy):
             await render
     finally:
-        templates.configure(seconds=1.0)
+        budget.configure(seconds=1.0)
     assert len(gaps) > 20
     assert sorted(gaps)[len(gaps) // 2] < 0.05, "the loop was starved"
     light = compile_text("{{ event.data.name }}!", "t")
@@ -110,3 +110,21 @@ def test_a_template_error_is_still_a_template_error() -> None:
     with pytest.raises(TemplateError) as caught:
         budget.render_within(compile_text("{{ event.data.nope }}", "t").render, CONTEXT)
     assert not isinstance(caught.value, TemplateTooHeavy)
+
+
+def test_a_template_rendered_directly_is_still_cut_at_the_deadline() -> None:
+    """No caller can skip the time budget: a node rendered on its own (a rule's `if:`, a
+    hook's `event:`) is watched too."""
+    condition = templates.compile_condition("range(1000)|select|list|length > 10", "t")
+    assert condition.render(CONTEXT) is True  # ordinary work fits easily
+    loop = compile_text(
+        "{% for i in range(100000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}", "t"
+    )
+    budget.configure(seconds=0.3)
+    started = time.monotonic()
+    try:
+        with pytest.raises(TemplateTooHeavy, match="render budget"):
+            loop.render(CONTEXT)
+    finally:
+        budget.configure(seconds=1.0)
+    assert time.monotonic() - started < 1.5
