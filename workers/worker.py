@@ -135,7 +135,7 @@ async def run_worker_async(
         asyncio.create_task(
             leases.keep_renewing(
                 pool,
-                lambda: leases.running_jobs(arq.worker),
+                lambda: arq.worker,
                 stop,
                 lease=tuning.lease_seconds,
                 every=tuning.lease_renew,

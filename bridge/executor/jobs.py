@@ -109,7 +109,7 @@ def build_executor(
             burst=max(settings.perfex_rate, 1.0),
         ),
         per_host=TargetLimits(concurrency=tuning.host_concurrency),
-        lease_seconds=job_timeout + 10,
+        lease_seconds=tuning.lease_seconds,  # renewed while held: executor/leases.py
         breaker_threshold=tuning.breaker_threshold,
         breaker_cooldown=tuning.breaker_cooldown,
     )

@@ -30,6 +30,8 @@ from arq.worker import Worker
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bridge.executor.limits import Limiter, renew_slots
+
 logger = logging.getLogger("bridge.executor.leases")
 
 #: Seconds a running job's lease lasts without renewal: how long a dead worker's job waits.
@@ -52,32 +54,44 @@ def running_jobs(worker: Worker) -> list[str]:
     return [job_id for job_id, task in list(worker.tasks.items()) if not task.done()]
 
 
-async def renew(redis: Redis, job_ids: Iterable[str], lease: float = LEASE_SECONDS) -> int:
-    """Extend the leases of `job_ids` in one round trip; how many were still held."""
+async def renew(
+    redis: Redis,
+    job_ids: Iterable[str],
+    lease: float = LEASE_SECONDS,
+    limiter: Limiter | None = None,
+) -> int:
+    """Extend the leases of `job_ids` (and the limit slots `limiter` holds) in one round
+    trip; how many job leases were still held."""
     ids = list(job_ids)
-    if not ids:
+    if not ids and not (limiter is not None and limiter.held):
         return 0
     async with redis.pipeline(transaction=False) as pipe:
         for job_id in ids:
             pipe.pexpire(in_progress_key_prefix + job_id, int(lease * 1000))
+        if limiter is not None:
+            await renew_slots(limiter, pipe)
         results = await pipe.execute()
-    return sum(1 for held in results if held)
+    return sum(1 for held in results[: len(ids)] if held)
 
 
 async def keep_renewing(
     redis: Redis,
-    running: Callable[[], Iterable[str]],
+    worker: Callable[[], Worker],
     stop: asyncio.Event,
     *,
     lease: float = LEASE_SECONDS,
     every: float = RENEW_EVERY,
 ) -> None:
-    """Renew the leases of whatever `running()` lists every `every` s until `stop`."""
+    """Every `every` s until `stop`, renew the leases of the jobs `worker()` runs and of
+    the limit slots its executor holds."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
             return
+        current = worker()
+        executor = current.ctx.get("executor") if current.ctx else None
+        limiter = getattr(executor, "limiter", None)
         try:
-            await renew(redis, running(), lease)
+            await renew(redis, running_jobs(current), lease, limiter)
         except (RedisError, OSError) as exc:
             logger.warning("could not renew job leases (%s); retrying in %.0f s", exc, every)

@@ -8,7 +8,9 @@ webhook. One Lua script admits a request, atomically:
   for it are *deferred*, not failed. Then one request may go as a half-open probe (others
   keep waiting); its success closes the breaker, its failure opens it again.
 - concurrency: a sorted set of leases (`bridge:limit:sem:<target>`, score = expiry), so a
-  slot held by a worker that died frees itself when the lease runs out.
+  slot held by a worker that died frees itself when the lease runs out. A live worker
+  renews the leases it holds (`renew_slots`, with its job leases: executor/leases.py), so
+  they can be short.
 - rate: a token bucket (`bridge:limit:rate:<target>`) refilled at `rate` per second using
   the server's clock (`TIME`), so all workers agree.
 
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from bridge.executor import keys
 
@@ -96,6 +99,18 @@ return 0
 """
 
 
+_RENEW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i, key in ipairs(KEYS) do
+  if redis.call('ZADD', key, 'XX', 'CH', now + tonumber(ARGV[1]), ARGV[i + 1]) == 1 then
+    redis.call('PEXPIRE', key, tonumber(ARGV[1]) * 2)
+  end
+end
+return #KEYS
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class TargetLimits:
     """Limits of one target: 0 means unlimited."""
@@ -140,6 +155,9 @@ class Limiter:
         self.max_wait = max_wait
         self._admit = redis.register_script(_ADMIT)
         self._release = redis.register_script(_RELEASE)
+        self._renew = redis.register_script(_RENEW)
+        #: Concurrency leases this process holds: token -> semaphore key.
+        self.held: dict[str, str] = {}
 
     def _limits(self, target: str) -> TargetLimits:
         return self.perfex if target == "perfex" else self.per_host
@@ -161,6 +179,8 @@ class Limiter:
             ],
         )
         if code == 1:
+            if limits.concurrency > 0:
+                self.held[token] = keys.SEMAPHORE + target
             return Admission(target, True, token=token, probe=bool(probe))
         return Admission(target, False, wait=int(wait_ms) / 1000, breaker_open=code == 2)
 
@@ -180,6 +200,7 @@ class Limiter:
 
     async def release(self, admission: Admission, outcome: Outcome) -> bool:
         """Free the lease and feed the breaker; True when this failure opened it."""
+        self.held.pop(admission.token, None)
         opened = await self._release(
             keys=[keys.SEMAPHORE + admission.target, keys.BREAKER + admission.target],
             args=[admission.token, outcome, self.breaker_threshold, self.breaker_cooldown_ms],
@@ -191,6 +212,13 @@ class Limiter:
                 self.breaker_cooldown_ms / 1000,
             )
         return bool(opened)
+
+
+async def renew_slots(limiter: Limiter, pipe: Pipeline) -> None:
+    """Queue, in `pipe`, the renewal of every concurrency lease `limiter` holds."""
+    held = dict(limiter.held)
+    if held:
+        await limiter._renew(keys=list(held.values()), args=[limiter.lease_ms, *held], client=pipe)
 
 
 def host_target(url_host: str, port: int | None, scheme: str) -> str:

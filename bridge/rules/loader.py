@@ -112,13 +112,15 @@ def load_sources(sources: list[Source], environ: Mapping[str, str] | None = None
             rule = build_rule(raw, file, line, len(rules), ctx)
             if rule is not None:
                 rules.append(rule)
+    # `${VAR}` values and hook secrets are kept out of every log line, load errors included
+    redaction.register_secrets(env.read_values())
+    redaction.register_secrets(h.secret.get_secret_value() for h in hooks.values() if h.secret)
     warnings = problems.warning_lines()
     for warning in warnings:
         logger.warning("rules: %s", warning)
     if problems.errors:
         raise RulesError(problems.error_lines())
     files = [source.name for source in sources]
-    redaction.register_secrets(env.read_values())  # kept out of every log line too
     return Ruleset(
         rules=rules, hooks=hooks, files=files, warnings=warnings, env_values=env.read_values()
     )

@@ -14,6 +14,7 @@ from pathlib import Path
 from redis.asyncio import Redis
 
 from bridge.executor import history, leases
+from bridge.executor.limits import Limiter, TargetLimits
 from tests.executor.helpers import Receiver, run_status, store_event, wait_for
 
 _WORKER = (
@@ -133,3 +134,29 @@ async def _received(app: Receiver, count: int) -> bool:
 
 async def _succeeded(redis: Redis, run_id: str) -> bool:
     return await run_status(redis, run_id) == "succeeded"
+
+
+async def test_a_held_limit_slot_is_renewed_while_held_and_freed_soon_after_its_holder_dies(
+    redis: Redis,
+) -> None:
+    """A concurrency slot stays held past its lease while renewed; once renewals stop (the
+    holder died) another worker gets it within the lease, not after a minute."""
+    holder = Limiter(redis, perfex=TargetLimits(concurrency=1), lease_seconds=1.0)
+    other = Limiter(redis, perfex=TargetLimits(concurrency=1), lease_seconds=1.0)
+    taken = await holder.try_admit("perfex")
+    assert taken.admitted and holder.held
+    for _ in range(4):  # 2 s of renewals, twice the lease
+        await asyncio.sleep(0.5)
+        assert await leases.renew(redis, [], 1.0, holder) == 0
+        assert not (await other.try_admit("perfex")).admitted
+    await asyncio.sleep(1.2)  # no renewal: the holder is gone
+    assert (await other.try_admit("perfex")).admitted
+
+
+async def test_renewal_with_nothing_held_sends_nothing(redis: Redis) -> None:
+    """An idle worker's renewal makes no Redis call at all."""
+    limiter = Limiter(redis, perfex=TargetLimits(concurrency=1))
+    before = await redis.info("stats")
+    assert await leases.renew(redis, [], 10.0, limiter) == 0
+    after = await redis.info("stats")
+    assert after["total_commands_processed"] - before["total_commands_processed"] == 1
