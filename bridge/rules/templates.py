@@ -9,7 +9,11 @@ Values are compiled into a small tree of nodes (`Const`, `Text`, `Native`, `MapN
 The environment is Jinja2's `ImmutableSandboxedEnvironment` with `StrictUndefined`:
 `__class__`, `mro`, `__globals__` and other internals are refused, a typo raises
 `TemplateError` naming the missing attribute (it lands in the run history instead of an
-empty field sent to Perfex), and huge `*`/`**` results are refused.
+empty field sent to Perfex). Nothing a template does may build more than the render
+budget's size (`budget.LIMITS.max_chars`): `*`, `+`, `~`, `%`, the amplifying filters
+(`center`, `indent`, `replace`, `format`, `join`, `batch`, `slice`, ...) and `str` methods
+check the size they would build before building it (`TemplateTooHeavy`), rendered text
+stops at it as it grows, and every top-level render is timed (bridge/rules/budget.py).
 """
 
 from __future__ import annotations

@@ -1,8 +1,7 @@
 """SIGKILL the worker three times during a steady stream: nothing lost, doubles explained.
 
-A killed worker's jobs wait for `arq:in-progress:<job>` to expire (job timeout + 10 s)
-before another worker runs them again; the test sets BRIDGE_JOB_TIMEOUT=10 so that is 20 s
-rather than the default 70 s.
+A killed worker's jobs wait for their lease `arq:in-progress:<job>` to lapse (10 s without
+renewal) before another worker runs them again.
 """
 
 from __future__ import annotations
