@@ -128,6 +128,7 @@ async def run_worker_async(
     store = history.RunStore(pool, int(settings.retention_days * 86400))
     router = Router(pool, rules, store)
     arq = _ArqSupervisor(lambda: make_worker(settings, pool, rules, tuning=tuning))
+    renewing = asyncio.Event()  # set once arq has finished or handed back every job
     tasks = [
         asyncio.create_task(arq.run(stop), name="arq-worker"),
         asyncio.create_task(router.run(stop), name="router"),
@@ -136,7 +137,7 @@ async def run_worker_async(
             leases.keep_renewing(
                 pool,
                 lambda: arq.worker,
-                stop,
+                renewing,  # not `stop`: jobs finishing after SIGTERM keep their leases
                 lease=tuning.lease_seconds,
                 every=tuning.lease_renew,
             ),
@@ -155,6 +156,7 @@ async def run_worker_async(
     finally:
         stop.set()
         await arq.stop(completion_wait)
+        renewing.set()
         for task in tasks:
             task.cancel()
         for task in tasks:

@@ -136,6 +136,31 @@ async def _succeeded(redis: Redis, run_id: str) -> bool:
     return await run_status(redis, run_id) == "succeeded"
 
 
+async def test_a_job_finishing_after_sigterm_keeps_its_lease(
+    redis: Redis, redis_url: str, tmp_path: Path, receiver: tuple[Receiver, str]
+) -> None:
+    """SIGTERM gives running jobs time to finish: a 15 s step (past the 10 s lease) keeps its
+    lease meanwhile, so the idle worker does not start it a second time."""
+    app, url = receiver
+    app.delay = 15.0
+    rules = _rules(tmp_path, url)
+    workers = [_start_worker(redis_url, rules, tmp_path) for _ in range(2)]
+    try:
+        await asyncio.sleep(1.0)
+        await store_event(redis, "lease-3", n=3)
+        await wait_for(lambda: _has_holder(redis, "lease-3:slow"), within=30)
+        await wait_for(lambda: _received(app, 1), within=30)
+        holder = await _holder(redis, "lease-3:slow")
+        assert holder is not None
+        stopping = next(w for w in workers if w.pid == int(holder.split(":")[1]))
+        stopping.send_signal(signal.SIGTERM)
+        assert await asyncio.to_thread(stopping.wait, 40) == 0
+        await wait_for(lambda: _succeeded(redis, "lease-3:slow"), within=20, interval=0.25)
+    finally:
+        await _stop(*workers)
+    assert len(app.on("/in")) == 1
+
+
 async def test_a_held_limit_slot_is_renewed_while_held_and_freed_soon_after_its_holder_dies(
     redis: Redis,
 ) -> None:
