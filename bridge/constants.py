@@ -41,3 +41,7 @@ STATS = KEY_PREFIX + "stats"
 #: Dead-letter queue: sorted set of dead-letter ids by time, one key per letter.
 DLQ_INDEX = KEY_PREFIX + "dlq"
 DLQ_ITEM = KEY_PREFIX + "dlq:item:"
+
+#: Deepest nesting of lists/objects the bridge accepts in a body (400 beyond it) and walks
+#: anywhere (views, serializers): deeper data is cut there, never recursed into.
+MAX_NESTING = 64
