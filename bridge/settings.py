@@ -56,6 +56,17 @@ class Settings(BaseSettings):
     job_timeout: float = Field(default=60.0, ge=5)
     #: Python logging level name.
     log_level: str = "INFO"
+    # Inbound connection limits (bridge/web/protocol.py; SECURITY.md lists them all).
+    #: Largest request line + headers in all, in bytes (431 above it).
+    max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    #: Most request headers (431 above it).
+    max_headers: int = Field(default=100, ge=8)
+    #: Seconds a client has to send its headers (408 after it).
+    header_timeout: float = Field(default=10.0, gt=0)
+    #: Seconds a client has to send its body once its headers are in (408 after it).
+    body_timeout: float = Field(default=30.0, gt=0)
+    #: Connections held at once; one more evicts the oldest idle or slow one.
+    max_connections: int = Field(default=1000, ge=1)
 
     @field_validator("perfex_url")
     @classmethod

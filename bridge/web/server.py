@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute, Mount
 from bridge.connection import redis_server
 from bridge.settings import Settings
 from bridge.web.app import Lifespan, create_app
+from bridge.web.protocol import limits_of, protocol_class
 
 logger = logging.getLogger("bridge.web.server")
 
@@ -73,6 +74,8 @@ def build_server(
         proxy_headers=False,
         server_header=False,
         lifespan="on",
+        http=protocol_class(limits_of(settings)),
+        h11_max_incomplete_event_size=settings.max_header_bytes,
     )
     server = server_class(config)
     config.load()  # configures uvicorn's loggers, so the filter is added after it
