@@ -45,3 +45,7 @@ DLQ_ITEM = KEY_PREFIX + "dlq:item:"
 #: Deepest nesting of lists/objects the bridge accepts in a body (400 beyond it) and walks
 #: anywhere (views, serializers): deeper data is cut there, never recursed into.
 MAX_NESTING = 64
+
+#: Inbound bodies seen lately on hooks whose scheme does not sign a delivery id:
+#: bridge:hooks:body:<hook>:<sha256 of the body> -> event id, for BRIDGE_REPLAY_WINDOW s.
+HOOK_BODY_SEEN = KEY_PREFIX + "hooks:body:"

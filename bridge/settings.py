@@ -67,6 +67,9 @@ class Settings(BaseSettings):
     body_timeout: float = Field(default=30.0, gt=0)
     #: Connections held at once; one more evicts the oldest idle or slow one.
     max_connections: int = Field(default=1000, ge=1)
+    #: Seconds a body is remembered on hooks whose scheme signs only the body (github,
+    #: hmac): the same body again is a duplicate, whatever its delivery id. 0: off.
+    replay_window: float = Field(default=24 * 3600, ge=0)
 
     @field_validator("perfex_url")
     @classmethod
