@@ -12,10 +12,11 @@ or body, and holds every connection it accepts. Here, per connection:
   previous request on a kept-alive connection) are answered 408 and the connection
   closed; a connection that sends nothing at all is closed the same way.
 - A body not complete `body_timeout` s after its headers is answered 408 and closed.
-- At most `max_connections` connections are held. One more evicts the oldest connection
-  that is not inside a request (still sending headers, or idle), so slow clients cannot
-  lock normal ones out; when every connection is busy in a request, the new one is
-  answered 503 with Retry-After.
+- At most `max_connections` connections are held. One more evicts a connection that is
+  not inside a request (still sending its headers, or idle): the oldest one of the client
+  address holding the most connections, so a flood from a few addresses cuts its own
+  connections rather than everybody's (else the oldest one anywhere that has waited
+  GRACE s). When there is none, the new one is answered 503 with Retry-After.
 
 Each refusal is counted in a `StormLog`: one log line per interval, not one per client.
 """
@@ -26,7 +27,7 @@ import asyncio
 import json
 import logging
 import resource
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -40,6 +41,9 @@ from bridge.web.storm import StormLog, install_loop_handler
 
 logger = logging.getLogger("bridge.web.protocol")
 
+#: Seconds a connection may wait (for its headers, or idle between requests) before it
+#: can be evicted for a new one: a client that just connected is never the one cut off.
+GRACE = 1.0
 #: File descriptors kept free beyond the connections (Redis, logs, the rules watcher).
 FD_RESERVE = 64
 
@@ -60,12 +64,58 @@ class _Refused(Exception):
     """Raised inside a parser callback to stop parsing a request that is refused."""
 
 
-def _waiting(state: ServerState) -> OrderedDict[BoundedProtocol, None]:
-    """Connections of this server not inside a request, oldest first."""
-    found: OrderedDict[BoundedProtocol, None] | None = getattr(state, "bridge_waiting", None)
+class _Pool:
+    """A server's connections by client address: how many each holds, which are waiting
+    (for their headers, or idle between requests), oldest first."""
+
+    def __init__(self) -> None:
+        self.count: Counter[str] = Counter()
+        self.waiting: dict[str, OrderedDict[BoundedProtocol, float]] = {}
+
+    def add(self, conn: BoundedProtocol) -> None:
+        self.count[conn.address] += 1
+
+    def remove(self, conn: BoundedProtocol) -> None:
+        self.unwait(conn)
+        self.count[conn.address] -= 1
+        if self.count[conn.address] <= 0:
+            del self.count[conn.address]
+
+    def wait(self, conn: BoundedProtocol, since: float) -> None:
+        queue = self.waiting.setdefault(conn.address, OrderedDict())
+        queue.pop(conn, None)
+        queue[conn] = since
+
+    def unwait(self, conn: BoundedProtocol) -> None:
+        queue = self.waiting.get(conn.address)
+        if queue is not None:
+            queue.pop(conn, None)
+            if not queue:
+                del self.waiting[conn.address]
+
+    def victim(self, new: BoundedProtocol, now: float) -> BoundedProtocol | None:
+        """Whom to cut for `new`: the oldest waiting connection of the address holding the
+        most connections; else the oldest waiting one anywhere past its GRACE; else None."""
+        heaviest = max(self.count, key=self.count.__getitem__, default=None)
+        queue = self.waiting.get(heaviest) if heaviest is not None else None
+        if queue:
+            found = next((conn for conn in queue if conn is not new), None)
+            if found is not None:
+                return found
+        best: tuple[BoundedProtocol, float] | None = None
+        for queue in self.waiting.values():
+            conn, since = next(iter(queue.items()))
+            if conn is not new and now - since >= GRACE and (best is None or since < best[1]):
+                best = (conn, since)
+        return best[0] if best is not None else None
+
+
+def _pool(state: ServerState) -> _Pool:
+    """The connection pool of this uvicorn server (kept on its shared state)."""
+    found: _Pool | None = getattr(state, "bridge_pool", None)
     if found is None:
-        found = OrderedDict()
-        state.bridge_waiting = found  # type: ignore[attr-defined]
+        found = _Pool()
+        state.bridge_pool = found  # type: ignore[attr-defined]
     return found
 
 
@@ -89,14 +139,18 @@ class BoundedProtocol(HttpToolsProtocol):
         self._header_count = 0
         self._refusal: tuple[int, str, str] | None = None
         self._timer: asyncio.TimerHandle | None = None
+        self.address = ""
 
     # Connection life
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
-        waiting = _waiting(self.server_state)
+        self.address = self.client[0] if self.client else ""
+        pool = _pool(self.server_state)
+        pool.add(self)
+        now = self.loop.time()
         if len(self.connections) > self.limits.max_connections:
-            victim = next((conn for conn in waiting if conn is not self), None)
+            victim = pool.victim(self, now)
             if victim is not None:
                 self.limits.storm.note("idle or slow connections evicted at the connection cap")
                 victim._close()
@@ -104,12 +158,12 @@ class BoundedProtocol(HttpToolsProtocol):
                 self.limits.storm.note("connections refused at the connection cap (503)")
                 self._answer(503, "too many connections, retry later", {"retry-after": "1"})
                 return
-        waiting[self] = None
+        pool.wait(self, now)
         self._arm(self.limits.header_timeout, self._headers_too_slow)
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm()
-        _waiting(self.server_state).pop(self, None)
+        _pool(self.server_state).remove(self)
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -167,7 +221,7 @@ class BoundedProtocol(HttpToolsProtocol):
         self._in_headers = False
         self._pending = 0
         self._disarm()
-        _waiting(self.server_state).pop(self, None)
+        _pool(self.server_state).unwait(self)
         self._arm(self.limits.body_timeout, self._body_too_slow)
         super().on_headers_complete()
 
@@ -180,7 +234,7 @@ class BoundedProtocol(HttpToolsProtocol):
     def on_response_complete(self) -> None:
         super().on_response_complete()
         if not self.transport.is_closing():
-            _waiting(self.server_state)[self] = None
+            _pool(self.server_state).wait(self, self.loop.time())
 
     # Helpers
 
@@ -240,7 +294,7 @@ class BoundedProtocol(HttpToolsProtocol):
 
     def _close(self) -> None:
         self._disarm()
-        _waiting(self.server_state).pop(self, None)
+        _pool(self.server_state).unwait(self)
         if not self.transport.is_closing():
             self.transport.close()
 
