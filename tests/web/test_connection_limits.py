@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import errno
 import logging
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +24,7 @@ from bridge.rules import RulesWatcher
 from bridge.web.app import create_app
 from bridge.web.protocol import Limits, protocol_class
 from bridge.web.server import build_server
-from bridge.web.storm import StormLog
+from bridge.web.storm import GATHER, StormLog, install_loop_handler
 from tests.web.conftest import make_settings, stored_ids
 
 LIMITS = Limits(
@@ -196,3 +199,50 @@ def test_bridge_web_uses_the_bounded_protocol(rules_file: Path) -> None:
     assert isinstance(protocol, type)
     assert protocol.limits.max_header_bytes == settings.max_header_bytes  # type: ignore[attr-defined]
     assert protocol.limits.header_timeout == settings.header_timeout  # type: ignore[attr-defined]
+
+
+def test_connection_cap_fits_the_open_files_limit(tmp_path: Path) -> None:
+    """Under a 100-descriptor limit BRIDGE_MAX_CONNECTIONS=1000 is lowered (with one log line)
+    to what the process can hold, so a flood meets the cap before "Too many open files"."""
+    script = (
+        "import logging, resource\n"
+        "logging.basicConfig(level=logging.WARNING)\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (100, 100))\n"
+        "from bridge.web.protocol import FD_RESERVE, connection_cap\n"
+        "print(connection_cap(1000), 100 - FD_RESERVE)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+    )
+    got, expected = done.stdout.split()
+    assert got == expected
+    assert "BRIDGE_MAX_CONNECTIONS=1000 lowered to 36" in done.stderr
+
+
+def test_out_of_descriptors_errors_become_storm_counts(caplog: pytest.LogCaptureFixture) -> None:
+    """accept() failing with EMFILE a thousand times is one log line, not a traceback each;
+    any other loop error still reaches the default handler."""
+    storm = StormLog()
+
+    async def flood() -> None:
+        loop = asyncio.get_running_loop()
+        install_loop_handler(loop, storm)
+        install_loop_handler(loop, storm)  # idempotent
+        for _ in range(1000):
+            loop.call_exception_handler(
+                {
+                    "message": "socket.accept() out of system resource",
+                    "exception": OSError(errno.EMFILE, "Too many open files"),
+                }
+            )
+        await asyncio.sleep(GATHER + 0.3)
+        loop.call_exception_handler({"message": "something else", "exception": ValueError("x")})
+
+    asyncio.run(flood())
+    lines = [r.getMessage() for r in caplog.records if r.name == "bridge.web.storm"]
+    assert lines == [
+        "connections refused or dropped (since the last such line): 1000 accept failures (EMFILE)"
+    ]
+    assert storm.total["accept failures (EMFILE)"] == 1000
+    errors = [r for r in caplog.records if r.exc_info]
+    assert len(errors) == 1 and "something else" in errors[0].getMessage()
