@@ -67,7 +67,7 @@ class Settings(BaseSettings):
     header_timeout: float = Field(default=10.0, gt=0)
     #: Seconds a client has to send its body once its headers are in (408 after it).
     body_timeout: float = Field(default=30.0, gt=0)
-    #: Connections held at once; one more evicts the oldest idle or slow one.
+    #: Connections held at once; one more cuts an idle or slow one (bridge/web/protocol.py).
     max_connections: int = Field(default=1000, ge=1)
     #: Seconds a body is remembered on hooks whose scheme signs only the body (github,
     #: hmac): the same body again is a duplicate, whatever its delivery id. 0: off.
