@@ -41,3 +41,21 @@ STATS = KEY_PREFIX + "stats"
 #: Dead-letter queue: sorted set of dead-letter ids by time, one key per letter.
 DLQ_INDEX = KEY_PREFIX + "dlq"
 DLQ_ITEM = KEY_PREFIX + "dlq:item:"
+
+#: Deepest nesting of lists/objects the bridge accepts in a body (400 beyond it) and walks
+#: anywhere (views, serializers): deeper data is cut there, never recursed into.
+MAX_NESTING = 64
+
+#: Inbound bodies seen lately on hooks whose scheme does not sign a delivery id:
+#: bridge:hooks:body:<hook>:<sha256 of the body> -> event id, for BRIDGE_REPLAY_WINDOW s.
+HOOK_BODY_SEEN = KEY_PREFIX + "hooks:body:"
+
+#: Failed admin-token attempts (dashboard login, admin API bearer) per client address:
+#: bridge:auth:failures:<address> -> count, expiring AUTH_FAILURE_WINDOW s after the first.
+AUTH_FAILURES = KEY_PREFIX + "auth:failures:"
+#: Failures one client may make within the window before every attempt is answered 429.
+AUTH_MAX_FAILURES = 10
+AUTH_FAILURE_WINDOW = 300
+#: Live dashboard sessions: bridge:dashboard:session:<sha256 of the session id>; logout
+#: deletes the key, so a copied cookie stops working at once.
+DASHBOARD_SESSION = KEY_PREFIX + "dashboard:session:"

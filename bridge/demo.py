@@ -138,7 +138,7 @@ def run_demo() -> int:
     from bridge.up import serve
 
     logging.basicConfig(level=logging.WARNING, format="  %(levelname)s %(name)s: %(message)s")
-    admin_token = secrets.token_urlsafe(16)
+    admin_token = secrets.token_urlsafe(32)
     with ExitStack() as stack:
         data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bridge-demo-")))
         sandbox = stack.enter_context(

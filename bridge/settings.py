@@ -16,6 +16,8 @@ from bridge.exceptions import ConfigError
 
 #: The resources the Perfex poll endpoint serves (`/api/zapier/poll/<resource>`).
 POLL_RESOURCES = ("customers", "invoices", "leads", "tasks", "tickets")
+#: Shortest BRIDGE_ADMIN_TOKEN accepted (it guards the dashboard and the admin API).
+MIN_ADMIN_TOKEN = 32
 
 
 class Settings(BaseSettings):
@@ -60,6 +62,24 @@ class Settings(BaseSettings):
     render_timeout: float = Field(default=1.0, gt=0, le=60)
     #: Characters one template render may produce (and any string or list it builds).
     render_max_size: int = Field(default=256 * 1024, ge=1024)
+    # Inbound connection limits (bridge/web/protocol.py; SECURITY.md lists them all).
+    #: Largest request line + headers in all, in bytes (431 above it).
+    max_header_bytes: int = Field(default=32 * 1024, ge=1024)
+    #: Most request headers (431 above it).
+    max_headers: int = Field(default=100, ge=8)
+    #: Seconds a client has to send its headers (408 after it).
+    header_timeout: float = Field(default=10.0, gt=0)
+    #: Seconds a client has to send its body once its headers are in (408 after it).
+    body_timeout: float = Field(default=30.0, gt=0)
+    #: Connections held at once; one more cuts an idle or slow one (bridge/web/protocol.py).
+    max_connections: int = Field(default=1000, ge=1)
+    #: Seconds a body is remembered on hooks whose scheme signs only the body (github,
+    #: hmac): the same body again is a duplicate, whatever its delivery id. 0: off.
+    replay_window: float = Field(default=24 * 3600, ge=0)
+    #: Proxies whose X-Forwarded-For/-Proto are believed (comma list of addresses or
+    #: networks, "*" for any): then the client address the login throttle counts and the
+    #: https that makes the session cookie Secure are the real client's. Unset: none.
+    forwarded_allow_ips: str | None = None
 
     @field_validator("perfex_url")
     @classmethod
@@ -96,6 +116,16 @@ class Settings(BaseSettings):
     def _empty_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value():
             return None
+        return value
+
+    @field_validator("admin_token")
+    @classmethod
+    def _admin_token_is_long(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_ADMIN_TOKEN:
+            raise ValueError(
+                f"must be at least {MIN_ADMIN_TOKEN} characters; make one with: "
+                'python -c "import secrets; print(secrets.token_urlsafe(32))"'
+            )
         return value
 
     def require_perfex(self) -> tuple[str, str]:

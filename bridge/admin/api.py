@@ -21,7 +21,7 @@ from __future__ import annotations
 import logging
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from bridge.admin import history_api, overview
@@ -29,6 +29,7 @@ from bridge.admin.events_query import EventFilter, list_events
 from bridge.admin.paging import decode_cursor, parse_limit
 from bridge.admin.pollers import poller_statuses
 from bridge.admin.responses import NotFound, guarded, json_error
+from bridge.admin.serializers import SafeJSONResponse as JSONResponse
 from bridge.admin.serializers import ruleset_to_dict
 from bridge.admin.state import events_of, redis_of, rules_watcher_of
 from bridge.settings import Settings

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from bridge.admin import runs_query
 from bridge.admin.paging import BadQuery, parse_limit, parse_time
 from bridge.admin.responses import NotFound, Unavailable
+from bridge.admin.serializers import SafeJSONResponse as JSONResponse
 from bridge.admin.state import events_of, redis_of, rules_watcher_of, run_store_of
 from bridge.executor import dlq, router
 

@@ -16,8 +16,9 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bridge.admin.auth import check_bearer
+from bridge.admin.auth import WRONG, check_bearer
 from bridge.admin.paging import BadQuery
+from bridge.admin.throttle import blocked_for, record_failure
 from bridge.exceptions import StoreUnavailable
 
 logger = logging.getLogger("bridge.admin.responses")
@@ -45,8 +46,14 @@ def guarded(token: SecretStr | None) -> Callable[[Endpoint], Endpoint]:
     def decorate(endpoint: Endpoint) -> Endpoint:
         @wraps(endpoint)
         async def run(request: Request) -> Response:
+            if token is not None:
+                throttled = await _throttled(request)
+                if throttled is not None:
+                    return throttled
             refused = check_bearer(request, token)
             if refused is not None:
+                if refused[1] == WRONG:
+                    await _count_failure(request)
                 return json_error(*refused)
             try:
                 return await endpoint(request)
@@ -63,3 +70,26 @@ def guarded(token: SecretStr | None) -> Callable[[Endpoint], Endpoint]:
         return run
 
     return decorate
+
+
+async def _throttled(request: Request) -> Response | None:
+    """429 (or 503 without Redis) for a client past its failed-token budget, else None."""
+    try:
+        wait = await blocked_for(request.app.state.redis, request)
+    except (RedisError, OSError) as exc:
+        logger.error("admin API: store unavailable: %s", exc)
+        return json_error(503, "the Redis store is unavailable; try again shortly")
+    if wait is None:
+        return None
+    return JSONResponse(
+        {"error": f"too many failed admin-token attempts; retry in {wait} s"},
+        status_code=429,
+        headers={"Retry-After": str(wait)},
+    )
+
+
+async def _count_failure(request: Request) -> None:
+    try:
+        await record_failure(request.app.state.redis, request)
+    except (RedisError, OSError) as exc:
+        logger.error("admin API: could not count a failed token: %s", exc)

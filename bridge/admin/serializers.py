@@ -11,6 +11,9 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
+from starlette.responses import JSONResponse
+
+from bridge.payloads import scrub
 from bridge.rules.model import Hook, Rule, Ruleset, Step
 
 logger = logging.getLogger("bridge.admin.serializers")
@@ -113,3 +116,17 @@ def _number(value: str) -> float | None:
         return float(value)
     except ValueError:
         return None
+
+
+class SafeJSONResponse(JSONResponse):
+    """A JSON answer that any stored data can be put in: stored events and receivers'
+    answers may hold lone surrogates, infinite numbers or deep nesting (see
+    `bridge.payloads`); those are scrubbed (U+FFFD, the number's text, a marker) instead
+    of failing the request with a 500. Clean content renders exactly as JSONResponse."""
+
+    def render(self, content: Any) -> bytes:
+        try:
+            return super().render(content)
+        except (UnicodeEncodeError, ValueError, RecursionError):
+            logger.info("answering with scrubbed data (lone surrogate, inf or deep nesting)")
+            return super().render(scrub(content))

@@ -1,10 +1,12 @@
-"""Dashboard login: a signed session cookie and a per-session CSRF token.
+"""Dashboard login: a signed session cookie, a server-side session, a CSRF token.
 
 The cookie is signed with itsdangerous under a key derived from BRIDGE_ADMIN_TOKEN, so
-`bridge web` replicas need no shared session store, and changing the token logs every
-session out. It is HttpOnly, SameSite=Lax, and Secure when the page is served over
-https. Every form that changes something carries the session's CSRF token in a hidden
-field, compared in constant time.
+changing the token logs every session out. It names a session kept in Redis (shared by
+`bridge web` replicas) for MAX_AGE: logout deletes it, so a copied cookie is worthless
+from then on. The cookie is HttpOnly, SameSite=Lax, and Secure when the request came
+over TLS (directly, or through a proxy trusted by BRIDGE_FORWARDED_ALLOW_IPS that says
+`X-Forwarded-Proto: https`). Every form that changes something carries the session's
+CSRF token in a hidden field, compared in constant time.
 """
 
 from __future__ import annotations
@@ -17,8 +19,11 @@ from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from pydantic import SecretStr
+from redis.asyncio import Redis
 from starlette.requests import Request
 from starlette.responses import Response
+
+from bridge import constants
 
 logger = logging.getLogger("bridge.dashboard.auth")
 
@@ -35,8 +40,12 @@ def _serializer(token: SecretStr) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(key, salt="bridge.dashboard.session")
 
 
-def read_session(request: Request, token: SecretStr | None) -> dict[str, Any] | None:
-    """The signed session of this request, or None (no cookie, forged, expired, no token)."""
+def _session_key(session_id: str) -> str:
+    digest = hashlib.sha256(session_id.encode()).hexdigest()
+    return constants.DASHBOARD_SESSION + digest
+
+
+def _signed_session(request: Request, token: SecretStr | None) -> dict[str, Any] | None:
     raw = request.cookies.get(COOKIE)
     if token is None or not raw:
         return None
@@ -44,14 +53,31 @@ def read_session(request: Request, token: SecretStr | None) -> dict[str, Any] | 
         data = _serializer(token).loads(raw, max_age=MAX_AGE)
     except BadSignature:
         return None
-    if not isinstance(data, dict) or not isinstance(data.get("csrf"), str):
+    if not isinstance(data, dict):
+        return None
+    if not isinstance(data.get("csrf"), str) or not isinstance(data.get("sid"), str):
         return None
     return data
 
 
-def start_session(request: Request, response: Response, token: SecretStr) -> None:
-    """Log the browser in: a fresh session with a fresh CSRF token."""
-    value = _serializer(token).dumps({"csrf": secrets.token_urlsafe(32)})
+async def read_session(request: Request, token: SecretStr | None) -> dict[str, Any] | None:
+    """The live session of this request, or None (no cookie, forged, expired, logged out).
+
+    Raises RedisError/OSError when Redis cannot say (the caller answers 503).
+    """
+    data = _signed_session(request, token)
+    if data is None:
+        return None
+    if not await _redis(request).exists(_session_key(data["sid"])):
+        return None
+    return data
+
+
+async def start_session(request: Request, response: Response, token: SecretStr) -> None:
+    """Log the browser in: a fresh server-side session with a fresh CSRF token."""
+    session_id = secrets.token_urlsafe(32)
+    await _redis(request).set(_session_key(session_id), "1", ex=MAX_AGE)
+    value = _serializer(token).dumps({"csrf": secrets.token_urlsafe(32), "sid": session_id})
     response.set_cookie(
         COOKIE,
         value,
@@ -63,11 +89,19 @@ def start_session(request: Request, response: Response, token: SecretStr) -> Non
     )
 
 
-def end_session(request: Request, response: Response) -> None:
-    """Log the browser out."""
+async def end_session(request: Request, response: Response, token: SecretStr | None) -> None:
+    """Log the browser out: the session is deleted server-side, the cookie cleared."""
+    data = _signed_session(request, token)
+    if data is not None:
+        await _redis(request).delete(_session_key(data["sid"]))
     response.delete_cookie(
         COOKIE, path="/", httponly=True, samesite="lax", secure=request.url.scheme == "https"
     )
+
+
+def _redis(request: Request) -> Redis:
+    client: Redis = request.app.state.redis
+    return client
 
 
 def csrf_ok(session: dict[str, Any], submitted: Any) -> bool:

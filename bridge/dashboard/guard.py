@@ -53,7 +53,13 @@ def protected(settings: Settings, *, changes: bool = False) -> Callable[[View], 
         async def run(request: Request) -> Response:
             if settings.admin_token is None:
                 return disabled_page(request)
-            session = read_session(request, settings.admin_token)
+            try:
+                session = await read_session(request, settings.admin_token)
+            except (RedisError, OSError) as exc:
+                logger.error("dashboard: store unavailable: %s", exc)
+                return message_page(
+                    request, 503, "Store unavailable", "Redis cannot be reached; try again shortly."
+                )
             if session is None:
                 if changes or is_fragment(request):
                     return message_page(

@@ -18,6 +18,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from bridge.payloads import scrub
+
 logger = logging.getLogger("bridge.dashboard.render")
 
 HERE = Path(__file__).parent
@@ -106,7 +108,7 @@ def fmt_json(value: Any) -> str:
             value = json.loads(value)
         except ValueError:
             return str(value)
-    return json.dumps(value, indent=2, sort_keys=False, default=str, ensure_ascii=False)
+    return json.dumps(scrub(value), indent=2, sort_keys=False, default=str, ensure_ascii=False)
 
 
 def status_class(value: Any) -> str:
@@ -134,7 +136,17 @@ TEMPLATES = _make_templates()
 
 
 def page(request: Request, name: str, context: dict[str, Any], status: int = 200) -> Response:
-    """Render a template with the security headers every dashboard page carries."""
-    return TEMPLATES.TemplateResponse(
-        request, name, context, status_code=status, headers=SECURITY_HEADERS
-    )
+    """Render a template with the security headers every dashboard page carries.
+
+    Stored data that cannot be encoded (a lone surrogate from an older bridge or a
+    receiver's answer) is shown scrubbed rather than failing the page (bridge.payloads).
+    """
+    try:
+        return TEMPLATES.TemplateResponse(
+            request, name, context, status_code=status, headers=SECURITY_HEADERS
+        )
+    except (UnicodeEncodeError, RecursionError):
+        clean = {key: value if key == "request" else scrub(value) for key, value in context.items()}
+        return TEMPLATES.TemplateResponse(
+            request, name, clean, status_code=status, headers=SECURITY_HEADERS
+        )

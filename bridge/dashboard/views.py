@@ -9,6 +9,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
@@ -21,10 +22,11 @@ from bridge.admin.paging import decode_cursor, parse_limit
 from bridge.admin.responses import NotFound
 from bridge.admin.serializers import ruleset_to_dict
 from bridge.admin.state import events_of, redis_of, rules_watcher_of
+from bridge.admin.throttle import blocked_for, client_of, record_failure
 from bridge.dashboard import runs_views
 from bridge.dashboard.auth import end_session, read_session, safe_next, start_session
 from bridge.dashboard.charts import throughput_svg
-from bridge.dashboard.guard import disabled_page, is_fragment, protected
+from bridge.dashboard.guard import disabled_page, is_fragment, message_page, protected
 from bridge.dashboard.render import SECURITY_HEADERS, page
 from bridge.settings import Settings
 
@@ -35,34 +37,58 @@ STATIC = Path(__file__).parent / "static"
 
 def _login(settings: Settings) -> Any:
     async def login(request: Request) -> Response:
-        """GET shows the form; POST checks the token and starts a session."""
+        """GET shows the form; POST checks the token and starts a session.
+
+        Failed attempts are counted per client (bridge.admin.throttle): past the budget
+        every attempt is answered 429 until the window ends, right token or not.
+        """
         token = settings.admin_token
         if token is None:
             return disabled_page(request)
         target = safe_next(request.query_params.get("next"))
-        if request.method == "GET":
-            if read_session(request, token) is not None:
-                return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
-            return page(request, "login.html", {"next": target, "error": None})
-        form = await request.form()
-        given = form.get("token")
-        if not token_matches(given if isinstance(given, str) else "", token):
-            logger.warning("dashboard: failed login from %s", request.client)
-            return page(
-                request, "login.html", {"next": target, "error": "That token is not right."}, 401
+        redis = redis_of(request)
+        try:
+            if request.method == "GET":
+                if await read_session(request, token) is not None:
+                    return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+                return page(request, "login.html", {"next": target, "error": None})
+            wait = await blocked_for(redis, request)
+            if wait is not None:
+                error = f"Too many wrong tokens from your address. Try again in {wait} s."
+                response = page(request, "login.html", {"next": target, "error": error}, 429)
+                response.headers["Retry-After"] = str(wait)
+                return response
+            form = await request.form()
+            given = form.get("token")
+            if not token_matches(given if isinstance(given, str) else "", token):
+                logger.warning("dashboard: failed login from %s", client_of(request))
+                await record_failure(redis, request)
+                return page(
+                    request,
+                    "login.html",
+                    {"next": target, "error": "That token is not right."},
+                    401,
+                )
+            response = RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
+            await start_session(request, response, token)
+            return response
+        except (RedisError, OSError) as exc:
+            logger.error("dashboard: store unavailable at login: %s", exc)
+            return message_page(
+                request, 503, "Store unavailable", "Redis cannot be reached; try again shortly."
             )
-        response = RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
-        start_session(request, response, token)
-        return response
 
     return login
 
 
-async def logout(request: Request, session: dict[str, Any]) -> Response:
-    """End the session and go back to the login page."""
-    response = RedirectResponse("/login", status_code=303, headers=SECURITY_HEADERS)
-    end_session(request, response)
-    return response
+def _logout(settings: Settings) -> Any:
+    async def logout(request: Request, session: dict[str, Any]) -> Response:
+        """End the session (deleted server-side) and go back to the login page."""
+        response = RedirectResponse("/login", status_code=303, headers=SECURITY_HEADERS)
+        await end_session(request, response, settings.admin_token)
+        return response
+
+    return logout
 
 
 async def overview_page(request: Request, session: dict[str, Any]) -> Response:
@@ -118,7 +144,7 @@ def dashboard_routes(settings: Settings) -> list[BaseRoute]:
     return [
         Route("/", guard(overview_page), methods=["GET"], name="dashboard"),
         Route("/login", _login(settings), methods=["GET", "POST"]),
-        Route("/logout", change(logout), methods=["POST"]),
+        Route("/logout", change(_logout(settings)), methods=["POST"]),
         Route("/events", guard(events_page), methods=["GET"]),
         Route("/events/{event_id:path}/replay", change(runs_views.replay_event), methods=["POST"]),
         Route("/events/{event_id:path}", guard(event_page), methods=["GET"]),

@@ -88,9 +88,13 @@ def _embedded_v4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None
 def blocked_reason(address: IPAddress) -> str | None:
     """Why an address must not be reached, or None for a public address."""
     if isinstance(address, ipaddress.IPv6Address):
+        if address.is_loopback:
+            return "the IPv6 loopback address"
+        if address.is_unspecified:
+            return "the IPv6 unspecified address"
         inner = _embedded_v4(address)
         if inner is not None:
-            return "an IPv4-mapped or NAT64 form of an address"
+            return f"an IPv4-mapped, IPv4-compatible or NAT64 form of {inner}"
         if any(address in net for net in _BLOCKED_V6):
             return "a private, link-local or reserved IPv6 address"
         if not address.is_global:

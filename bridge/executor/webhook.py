@@ -30,6 +30,7 @@ import httpx
 from bridge.exceptions import DeliveryError, TargetRefused
 from bridge.executor import ssrf
 from bridge.executor.retry import parse_retry_after
+from bridge.payloads import problem, scrub
 
 logger = logging.getLogger("bridge.executor.webhook")
 
@@ -113,8 +114,10 @@ class WebhookResponse:
         text = self.content.decode("utf-8", "replace")
         try:
             parsed: Any = json.loads(text) if text else None
-        except ValueError:
+        except (ValueError, RecursionError):
             parsed = text
+        if problem(parsed) is not None:  # deep nesting or lone surrogates: cut, never recurse
+            parsed = scrub(parsed)
         return {"status": self.status, "body": parsed, "id": None}
 
 

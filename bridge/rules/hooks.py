@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from bridge.rules import templates
 from bridge.rules.model import Hook
 from bridge.rules.problems import Problems, key_line, node_line, report_validation
+from bridge.rules.unsigned import unsigned_warning
 from bridge.rules.values import Scope, compile_string, expand_env
 
 logger = logging.getLogger("bridge.rules.hooks")
@@ -71,6 +72,9 @@ def build_hook(raw: Any, file: str, line: int, problems: Problems, env: Any) -> 
         return None
     hook._event_node = node
     hook._source = f"{file}:{node_line(raw, line)}"
+    unsigned = unsigned_warning(label, hook.verify, str(raw.get("event", "")))
+    if unsigned is not None:
+        problems.warning(file, key_line(raw, "event"), unsigned)
     if hook.verify == "none":
         problems.warning(
             file,

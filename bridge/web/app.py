@@ -32,7 +32,7 @@ from typing import Protocol
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
@@ -73,6 +73,12 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code in (204, 304):
         return Response(status_code=exc.status_code, headers=exc.headers)
     return JSONResponse({"error": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _gone(request: Request, exc: Exception) -> Response:
+    """A client that left (or was timed out) mid-body: no one to answer, nothing to log."""
+    logger.debug("client left during %s %s", request.method, request.url.path)
+    return JSONResponse({"error": "client disconnected"}, status_code=400)
 
 
 async def _crash(request: Request, exc: Exception) -> Response:
@@ -116,7 +122,7 @@ def create_app(
         routes=[*core_routes(), *routes],
         middleware=list(middleware),
         lifespan=lifespan,
-        exception_handlers={HTTPException: _http_error, Exception: _crash},
+        exception_handlers={HTTPException: _http_error, ClientDisconnect: _gone, Exception: _crash},
     )
     app.state.settings = settings
     app.state.metrics = WebMetrics()

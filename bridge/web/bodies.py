@@ -11,6 +11,10 @@ than read first. `parse_body` turns the raw bytes into the event's `data`:
 - no Content-Type: JSON when the body is JSON, else refused (415).
 - an empty body, whatever the type: `{}` (so `event.data.get(...)` works in rules).
 
+Whatever parsed must also be storable and showable: lone surrogates (`"\\ud800"`),
+non-finite numbers (`1e400`) and nesting deeper than `constants.MAX_NESTING` are refused
+(400) here, once, rather than breaking a view or a run later (`bridge.payloads`).
+
 Every refusal is a `BodyError` carrying the HTTP status and a message for the sender.
 """
 
@@ -24,6 +28,8 @@ from urllib.parse import parse_qsl
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
+
+from bridge.payloads import problem
 
 logger = logging.getLogger("bridge.web.bodies")
 
@@ -182,7 +188,19 @@ def parse_multipart(body: bytes, boundary: bytes | None) -> dict[str, Any]:
 
 
 def parse_body(body: bytes, content_type: str | None) -> Any:
-    """The event's `data` from the raw body and its Content-Type (BodyError when refused)."""
+    """The event's `data` from the raw body and its Content-Type (BodyError when refused).
+
+    Whatever the type, the result must be storable and showable everywhere: valid Unicode,
+    finite numbers, nested at most `constants.MAX_NESTING` deep (400 otherwise).
+    """
+    data = _parse(body, content_type)
+    why = problem(data)
+    if why is not None:
+        raise BodyError(400, f"body refused: {why}")
+    return data
+
+
+def _parse(body: bytes, content_type: str | None) -> Any:
     if not body.strip():
         return {}
     if not content_type:

@@ -16,6 +16,10 @@ Where the delivery id comes from, per scheme:
   token can post any body), while it would merge legitimately identical submissions (two
   people sending the same form, a sensor posting the same reading twice).
 
+`github` and `hmac` sign the body but not these ids, so on top of them the same body on
+the same hook within BRIDGE_REPLAY_WINDOW is one delivery whatever id it carries
+(`bridge.web.replay`): a replay with a new or missing id makes no new event.
+
 Any id outside `[A-Za-z0-9._:@-]{1,128}` is replaced by a hash of it, so a hostile header
 cannot make odd Redis keys or URLs.
 """

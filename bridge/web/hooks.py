@@ -3,7 +3,9 @@
 The order is the contract: the body is read with a size limit, verified against the raw
 bytes, parsed, turned into an Event with a deterministic id and stored; only a stored
 event is acknowledged. A repeated delivery id stores nothing and answers
-200 {"event_id": ..., "duplicate": true}, so the sender stops retrying. Every refusal is
+200 {"event_id": ..., "duplicate": true}, so the sender stops retrying; so does the same
+body again within BRIDGE_REPLAY_WINDOW on a hook whose scheme does not sign a delivery id
+(`bridge.web.replay`), whatever its unsigned headers say. Every refusal is
 JSON {"error": ...}; a Redis failure is 503 with Retry-After so the sender comes back.
 """
 
@@ -23,6 +25,7 @@ from bridge.rules.model import Hook
 from bridge.web.bodies import BodyError, parse_body, read_body
 from bridge.web.delivery import delivery_id, event_id, public_headers
 from bridge.web.metrics import WebMetrics
+from bridge.web.replay import body_key, claim
 from bridge.web.verify import verify_hook
 
 logger = logging.getLogger("bridge.web.hooks")
@@ -109,7 +112,11 @@ async def _handle(
         data=data,
         headers=clean,
     )
+    settings = request.app.state.settings
+    seen = body_key(hook.name, hook.verify, raw, settings.replay_window)
     try:
+        if seen is not None:
+            event.id = await claim(request.app.state.redis, seen, event.id, settings.replay_window)
         created = await store.store(event)
     except StoreUnavailable:
         logger.warning("hook %s: event store unavailable, answered 503", hook.name)

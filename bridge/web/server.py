@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -20,6 +21,7 @@ from starlette.routing import BaseRoute, Mount
 from bridge.connection import redis_server
 from bridge.settings import Settings
 from bridge.web.app import Lifespan, create_app
+from bridge.web.protocol import limits_of, protocol_class
 
 logger = logging.getLogger("bridge.web.server")
 
@@ -61,6 +63,18 @@ class EmbeddedServer(uvicorn.Server):
         """The caller handles SIGTERM/SIGINT for every part it runs."""
 
 
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """The uvicorn options the bridge's settings decide: connection limits (431, 408, the
+    connection cap; bridge.web.protocol) and which proxies' X-Forwarded-* are believed."""
+    forwarded = settings.forwarded_allow_ips
+    return {
+        "http": protocol_class(limits_of(settings)),
+        "h11_max_incomplete_event_size": settings.max_header_bytes,
+        "proxy_headers": bool(forwarded),
+        "forwarded_allow_ips": forwarded or None,
+    }
+
+
 def build_server(
     app: Starlette, settings: Settings, server_class: type[uvicorn.Server] = uvicorn.Server
 ) -> uvicorn.Server:
@@ -70,9 +84,9 @@ def build_server(
         host=settings.host,
         port=settings.port,
         log_level=settings.log_level.lower(),
-        proxy_headers=False,
         server_header=False,
         lifespan="on",
+        **uvicorn_options(settings),
     )
     server = server_class(config)
     config.load()  # configures uvicorn's loggers, so the filter is added after it

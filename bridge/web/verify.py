@@ -113,7 +113,15 @@ def verify_github(secret: str, body: bytes, signature: str | None) -> None:
     value = _required(signature, "X-Hub-Signature-256")
     if not value.startswith("sha256="):
         raise VerificationError("X-Hub-Signature-256 must start with sha256=")
-    verify_hmac(secret, body, value, algorithm="sha256", encoding="hex", prefix="sha256=")
+    verify_hmac(
+        secret,
+        body,
+        value,
+        algorithm="sha256",
+        encoding="hex",
+        prefix="sha256=",
+        header="X-Hub-Signature-256",
+    )
 
 
 def verify_hmac(
@@ -124,7 +132,7 @@ def verify_hmac(
     algorithm: str = "sha256",
     encoding: str = "hex",
     prefix: str = "",
-    header: str = "signature",
+    header: str = "the signature",
 ) -> None:
     """A generic HMAC of the raw body in one header, optionally prefixed (`sha256=`)."""
     _need_secret(secret)
@@ -136,7 +144,7 @@ def verify_hmac(
     received = _decode_digest(text, encoding)
     expected = hmac.new(secret.encode(), body, _ALGORITHMS[algorithm]).digest()
     if received is None or not _same(expected, received):
-        raise VerificationError(f"{header} signature does not match the body")
+        raise VerificationError(f"{header} does not match the body")
 
 
 def verify_stripe(

@@ -131,3 +131,15 @@ rules:
 
 async def _failed(redis: Redis, run_id: str) -> bool:
     return await run_status(redis, run_id) == "failed"
+
+
+@pytest.mark.parametrize(
+    ("address", "words"),
+    [("::1", "IPv6 loopback"), ("::", "unspecified"), ("::ffff:127.0.0.1", "IPv4-mapped")],
+)
+def test_ipv6_reasons_name_what_the_address_is(address: str, words: str) -> None:
+    """::1 is reported as the IPv6 loopback (not "IPv4-mapped"); a mapped form as mapped."""
+    reason = ssrf.blocked_reason(ipaddress.ip_address(address))
+    assert reason is not None and words in reason
+    if address in ("::1", "::"):
+        assert "IPv4" not in reason

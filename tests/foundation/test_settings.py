@@ -40,7 +40,7 @@ def test_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
         "BRIDGE_RECONCILE_INTERVAL": "60",
         "BRIDGE_HOST": "0.0.0.0",
         "BRIDGE_PORT": "9000",
-        "BRIDGE_ADMIN_TOKEN": "admin",
+        "BRIDGE_ADMIN_TOKEN": "admin-token-of-at-least-32-chars",
         "BRIDGE_ALLOW_PRIVATE_TARGETS": "true",
     }
     for name, value in env.items():
@@ -56,7 +56,7 @@ def test_environment_names(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.reconcile_interval == 60
     assert (settings.host, settings.port) == ("0.0.0.0", 9000)
     assert settings.admin_token is not None
-    assert settings.admin_token.get_secret_value() == "admin"
+    assert settings.admin_token.get_secret_value() == "admin-token-of-at-least-32-chars"
     assert settings.allow_private_targets is True
 
 
@@ -101,9 +101,10 @@ def test_missing_perfex_token_is_named() -> None:
 
 def test_token_is_not_shown_in_repr() -> None:
     """Secrets stay out of the settings' repr (and so out of logs)."""
-    settings = load_settings(_env_file=None, perfex_token="s3cr3t-token", admin_token="adm1n")
+    admin = "adm1n-" + "x" * 32
+    settings = load_settings(_env_file=None, perfex_token="s3cr3t-token", admin_token=admin)
     assert "s3cr3t-token" not in repr(settings)
-    assert "adm1n" not in repr(settings)
+    assert admin not in repr(settings)
 
 
 def _bridge(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
@@ -152,3 +153,15 @@ def test_unreachable_redis_is_one_line(tmp_path: Path) -> None:
     last = result.stderr.strip().splitlines()[-1]
     assert last.startswith("bridge: Redis is unavailable:")
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize("token", ["a", "x" * 31])
+def test_short_admin_token_is_refused_with_how_to_make_one(token: str) -> None:
+    """An admin token under 32 characters stops the start with one line saying how to make one."""
+    with pytest.raises(ConfigError) as caught:
+        load_settings(_env_file=None, admin_token=token)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert message.startswith("BRIDGE_ADMIN_TOKEN is invalid: must be at least 32 characters")
+    assert 'python -c "import secrets; print(secrets.token_urlsafe(32))"' in message
+    assert load_settings(_env_file=None, admin_token="x" * 32).admin_token is not None

@@ -43,7 +43,7 @@ def test_up_runs_every_part_and_keeps_data_across_restart(tmp_path: Path) -> Non
             "BRIDGE_PORT": str(port),
             "BRIDGE_DATA_DIR": str(tmp_path / "data"),
             "BRIDGE_RULES": str(tmp_path / "rules.yml"),
-            "BRIDGE_ADMIN_TOKEN": "admin-token",
+            "BRIDGE_ADMIN_TOKEN": "admin-token-for-the-up-test-0123456789",
             "BRIDGE_ALLOW_PRIVATE_TARGETS": "true",
         }
         env["BRIDGE_REDIS_URL"] = ""  # the embedded Valkey, whatever the suite runs on
@@ -69,7 +69,7 @@ def test_up_runs_every_part_and_keeps_data_across_restart(tmp_path: Path) -> Non
             wait_http(base + "/healthz", process=up, timeout=60)
             detail = httpx.get(
                 f"{base}/api/events/{event_id}",
-                headers={"Authorization": "Bearer admin-token"},
+                headers={"Authorization": "Bearer admin-token-for-the-up-test-0123456789"},
             )
             assert detail.status_code == 200, detail.text
             assert detail.json()["data"] == {"name": "Ada"}

@@ -170,3 +170,12 @@ def test_messages_never_contain_the_secret_or_expected_signature() -> None:
         verify.verify_github(secret, BODY, "sha256=" + "0" * 64)
     assert secret not in str(info.value)
     assert expected not in str(info.value)
+
+
+def test_github_mismatch_message_names_the_header_once() -> None:
+    """A wrong GitHub signature names X-Hub-Signature-256 once (no "signature signature")."""
+    digest = hmac.new(b"other", BODY, hashlib.sha256).hexdigest()
+    with pytest.raises(VerificationError) as caught:
+        verify.verify_github("s", BODY, f"sha256={digest}")
+    assert "signature signature" not in str(caught.value)
+    assert str(caught.value) == "X-Hub-Signature-256 does not match the body"
