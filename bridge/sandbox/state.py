@@ -9,7 +9,9 @@ from typing import Any
 
 from bridge.sandbox.clock import SandboxClock
 from bridge.sandbox.faults import FaultTable
+from bridge.sandbox.module import Module
 from bridge.sandbox.store import Store
+from bridge.sandbox.webhooks import WebhookHub
 
 logger = logging.getLogger("bridge.sandbox.state")
 
@@ -27,3 +29,14 @@ class Sandbox:
     clock: SandboxClock = field(default_factory=SandboxClock)
     faults: FaultTable = field(default_factory=FaultTable)
     calls: deque[dict[str, Any]] = field(default_factory=lambda: deque(maxlen=CALL_LOG_SIZE))
+    #: Which API module is played (v3 or an older one); see `module`.
+    module: Module = field(default_factory=Module)
+    #: The module's webhooks and their deliveries; see `webhooks`.
+    webhooks: WebhookHub = field(default_factory=WebhookHub)
+
+    def __post_init__(self) -> None:
+        self.store.listeners.append(self._changed)
+
+    def _changed(self, table: str, rid: int, kind: str, record: dict[str, Any] | None) -> None:
+        if self.module.has_webhooks:
+            self.webhooks.on_change(table, rid, kind, record)
