@@ -100,14 +100,14 @@ async def _list_missing(job: PollJob, exc: ListUnsupported) -> None:
     logger.warning(
         "%s: %s; %s (upgrade the Perfex API module and restart the poller for them)",
         job.resource,
-        exc,
+        exc.message,
         "new records still come from the Zapier poll, no updated/deleted events"
         if job.resource in keys.ZAPIER
         else "this resource gives no events",
     )
     try:
         await job.redis.hset(  # type: ignore[misc]
-            constants.POLLER_STATUS + job.resource, "list", f"unsupported: {exc}"[:500]
+            constants.POLLER_STATUS + job.resource, "list", f"unsupported: {exc.message}"[:500]
         )
     except (RedisError, OSError) as err:
         logger.warning("could not write the poller status of %s: %s", job.resource, err)
@@ -129,7 +129,8 @@ async def _one_pass(job: PollJob, reconcile_due: bool) -> tuple[PollResult, bool
 async def _poll_while_held(
     job: PollJob, timing: Timing, lock: ResourceLock, stop: asyncio.Event
 ) -> bool:
-    """Poll until stop or lock loss; False when the token was refused (stop for good)."""
+    """Poll until stop or lock loss; False to stop for good (token refused, or a resource
+    outside the Zapier poll whose list the module does not have)."""
     next_reconcile = time.monotonic()
     failures = 0
     failing_since: float | None = None
@@ -142,7 +143,7 @@ async def _poll_while_held(
                 await _list_missing(job, exc)
                 if job.resource not in keys.ZAPIER:
                     await write_status(job.redis, job.resource, PollerState.UNSUPPORTED)
-                    return True
+                    return False  # nothing left to poll for this resource
                 continue
             fired = result.fired
             if ran:
