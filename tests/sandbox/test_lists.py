@@ -39,7 +39,7 @@ def test_page_past_the_end_is_clamped_to_the_last(api: httpx.Client, control: ht
 
 @pytest.mark.parametrize(("asked", "given"), [(0, 1), (-5, 1), (1000, 100), ("x", 20)])
 def test_per_page_is_clamped(
-    api: httpx.Client, control: httpx.Client, asked: object, given: int
+    api: httpx.Client, control: httpx.Client, asked: int | str, given: int
 ) -> None:
     """per_page outside 1..100 (or not a number) is brought back into range."""
     _leads(control, 1)
