@@ -150,19 +150,25 @@ def make_list(resource: Resource) -> Any:
         module = sandbox.module
         if not module.serves_list(resource.name):
             return HTMLResponse(CI_404, 404)
-        rows = [view(resource, r, sandbox.store) for r in sandbox.store.all(resource.name)]
         query = request.query_params
+        stored = sandbox.store.peek_all(resource.name)
         if module.version == "legacy":
+            rows = [view(resource, r, sandbox.store) for r in stored]
             if not rows:
                 return fail(resource.not_found, key=resource.status_key)
             if resource.list_paged:
                 return JSONResponse(envelope(rows, query))
             return JSONResponse(rows)
-        rows = filter_dates(rows, query)
-        rows = sort_rows(rows, query.get("sort"))
-        rows = pick_fields(rows, query.get("fields"))
+        # Filter and sort on the stored columns, then build the API view of one page only
+        # (what MySQL does with WHERE/ORDER BY/LIMIT before the model adds its joins).
+        stored = sort_rows(filter_dates(stored, query), query.get("sort"))
         if wants_envelope(resource, query):
-            return JSONResponse(envelope(rows, query))
+            page = envelope(stored, query)
+            page["data"] = pick_fields(
+                [view(resource, r, sandbox.store) for r in page["data"]], query.get("fields")
+            )
+            return JSONResponse(page)
+        rows = pick_fields([view(resource, r, sandbox.store) for r in stored], query.get("fields"))
         if not rows:
             return fail(resource.not_found, key=resource.status_key)
         return JSONResponse(rows)

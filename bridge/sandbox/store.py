@@ -123,6 +123,12 @@ class Store:
         rows = self._tables.get(table, {})
         return [copy.deepcopy(rows[k]) for k in sorted(rows)]
 
+    def peek_all(self, table: str) -> list[Record]:
+        """The live records of `table`, in id order, NOT copied: for readers that build
+        new objects from them (the list endpoint, which would copy 10,000 rows a page)."""
+        rows = self._tables.get(table, {})
+        return [rows[k] for k in sorted(rows)]
+
     def ids(self, table: str) -> list[int]:
         """Every id of `table`, ascending."""
         return sorted(self._tables.get(table, {}))
