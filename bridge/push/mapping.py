@@ -66,3 +66,48 @@ def event_type(name: str) -> str | None:
     """`perfex.<resource>.<what>` for a module event name, or None."""
     mapped = map_event(name)
     return f"perfex.{mapped[0]}.{mapped[1]}" if mapped else None
+
+
+#: The module's event names (its catalogue, perfex-module-v3 facts), by thing.
+MODULE_EVENTS: dict[str, tuple[str, ...]] = {
+    "customer": ("created", "updated", "deleted"),
+    "client": ("status_changed",),
+    "contact": ("created", "updated", "deleted"),
+    "lead": ("created", "updated", "deleted", "assigned", "converted", "status_changed",
+             "marked_lost", "note_added"),
+    "invoice": ("created", "updated", "deleted", "sent", "paid", "partially_paid", "overdue",
+                "status_changed", "cancelled"),
+    "estimate": ("created", "updated", "deleted", "sent", "accepted", "declined", "expired",
+                 "converted_to_invoice"),
+    "proposal": ("created", "updated", "deleted", "sent", "accepted", "declined", "expired"),
+    "credit_note": ("created", "updated", "deleted", "applied", "refunded"),
+    "payment": ("created", "updated", "deleted"),
+    "project": ("created", "updated", "deleted", "status_changed", "completed",
+                "member_added", "member_removed"),
+    "task": ("created", "updated", "deleted", "assigned", "status_changed", "completed",
+             "comment_added", "timer_started", "timer_stopped"),
+    "ticket": ("created", "updated", "deleted", "reply_created", "status_changed", "assigned",
+               "closed", "reopened"),
+    "contract": ("created", "updated", "deleted", "signed", "renewed", "expired",
+                 "comment_added"),
+    "expense": ("created", "updated", "deleted"),
+    "item": ("created", "updated", "deleted"),
+    "staff": ("created", "updated", "deleted"),
+    "milestone": ("created", "updated", "deleted"),
+    "subscription": ("created", "updated", "deleted", "cancelled", "renewed"),
+    "timesheet": ("created", "updated", "deleted"),
+    "calendar_event": ("created", "updated", "deleted"),
+    "kb_article": ("created", "updated", "deleted"),
+    "kb_group": ("created", "updated", "deleted"),
+    "note": ("created", "updated", "deleted"),
+}  # fmt: skip
+
+
+def push_event_types() -> frozenset[str]:
+    """Every event type a push of a catalogued module event becomes (for `rules check`)."""
+    return frozenset(
+        t
+        for thing, whats in MODULE_EVENTS.items()
+        for what in whats
+        if (t := event_type(f"{thing}_{what}")) is not None
+    )
