@@ -170,7 +170,9 @@ async def _poll_while_held(
                 await write_status(
                     job.redis, job.resource, PollerState.UNAUTHORIZED, error=str(exc)
                 )
-                await emit_stopped(job, f"Perfex refused the token: {exc}", time.time())
+                # replicas refused within the same 10 minutes share one event id
+                bucket = time.time() // 600 * 600
+                await emit_stopped(job, f"Perfex refused the token: {exc}", bucket)
                 return False
             failures += 1
             delay = backoff_delay(failures, timing)

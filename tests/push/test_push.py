@@ -193,3 +193,64 @@ async def test_other_events_are_stored_once_per_delivery(
     assert event["type"] == "perfex.tickets.reply_created"
     assert event["data"]["subject"] == "Help"
     assert event["data"]["push"]["data"]["reply_id"] == 7
+
+
+async def test_zapier_poll_and_push_of_a_creation_in_either_order(
+    control: Control, redis: Redis, web: httpx.AsyncClient, perfex_client: PerfexClient
+) -> None:
+    """The Zapier poll's created and a lead_created push: one event each, both orders."""
+    from bridge.poller.created import poll_created
+
+    job = make_job(redis, perfex_client, "leads")
+    await poll_created(job)  # the first poll: cursor only
+    await control.advance(5)
+    [pushed_first] = await control.create("leads", [{**LEAD, "name": "Push first"}])
+    assert (await _push(web, delivery("lead_created", pushed_first["id"]))).status_code == 202
+    assert (await poll_created(job)).fired == 0
+    assert await duplicates(redis, "poll") == 1
+    await control.advance(5)
+    [polled_first] = await control.create("leads", [{**LEAD, "name": "Poll first"}])
+    assert (await poll_created(job)).fired == 1
+    response = await _push(web, delivery("lead_created", polled_first["id"]))
+    assert response.json() == {
+        "event_id": f"perfex:leads:{polled_first['id']}:created",
+        "duplicate": True,
+    }
+    assert await duplicates(redis, "push") == 1
+    assert [e["data"]["name"] for e in await events(redis)] == ["Push first", "Poll first"]
+
+
+async def test_expense_get_answering_a_list_is_unwrapped(
+    control: Control, redis: Redis, web: httpx.AsyncClient
+) -> None:
+    """Resources whose GET answers a one-element list (expenses) are stored as the record."""
+    [expense] = await control.create("expenses", [{"expense_name": "Hosting", "amount": "9"}])
+    assert (await _push(web, delivery("expense_created", expense["id"]))).status_code == 202
+    [event] = await events(redis)
+    assert event["type"] == "perfex.expenses.created"
+    assert event["data"]["expense_name"] == "Hosting"
+
+
+async def test_event_without_a_fetchable_record_keeps_the_push(
+    control: Control, redis: Redis, web: httpx.AsyncClient
+) -> None:
+    """kb_article_created has no API GET: stored with what the push said, once."""
+    body = delivery("kb_article_created", 4, subject="How to pay")
+    assert (await _push(web, body)).status_code == 202
+    assert (await _push(web, body)).json()["duplicate"] is True
+    [event] = await events(redis)
+    assert event["type"] == "perfex.knowledge_base.created"
+    assert (
+        event["data"]["subject"] == "How to pay" and event["data"]["push"]["event"] == body["event"]
+    )
+    assert not [c for c in await control.calls() if "knowledge" in c["path"]]
+
+
+async def test_deleted_record_gone_before_the_get_keeps_the_push(
+    control: Control, redis: Redis, web: httpx.AsyncClient
+) -> None:
+    """lead_updated for a lead already deleted (GET 404): stored thin, not refused."""
+    response = await _push(web, delivery("lead_updated", 999))
+    assert response.status_code == 202
+    [event] = await events(redis)
+    assert event["type"] == "perfex.leads.updated" and event["data"]["id"] == 999
