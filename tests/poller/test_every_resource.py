@@ -162,3 +162,15 @@ async def settle_failures() -> None:
     import asyncio
 
     await asyncio.sleep(1.0)  # several more failed polls: still one event
+
+
+def test_poll_resources_accepts_every_list_resource() -> None:
+    """BRIDGE_POLL_RESOURCES takes any of the eighteen resources, and names a wrong one."""
+    from bridge.exceptions import ConfigError
+    from bridge.settings import LIST_RESOURCES, load_settings
+
+    assert len(LIST_RESOURCES) == 18
+    settings = load_settings(_env_file=None, poll_resources=",".join(LIST_RESOURCES))
+    assert settings.poll_resources == LIST_RESOURCES
+    with pytest.raises(ConfigError, match=r"BRIDGE_POLL_RESOURCES.*unknown resource contacts"):
+        load_settings(_env_file=None, poll_resources="leads,contacts")
