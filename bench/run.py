@@ -1,6 +1,7 @@
 """Every benchmark in one command, one table: `python bench/run.py [--quick] [--json PATH]`.
 
-Runs bench_rules, bench_poller, bench_executor, bench_inbound and bench_system as
+Runs bench_rules, bench_poller, bench_executor, bench_inbound, bench_system and
+bench_triggers as
 subprocesses (one after the other, so they do not share the cores), each with
 `--json <tmp>`, turns each one's JSON into rows (figure, value, unit, same-run baseline,
 ratio, target, met?) and prints them as one table; `--json PATH` writes it with the
@@ -164,6 +165,61 @@ def inbound_rows(data: Any) -> list[Row]:
     ]
 
 
+def triggers_rows(data: Any) -> list[Row]:
+    """bench_triggers: reconcile with fields=/sort= against the plain read; push vs poll."""
+    rec, push, poll = _get(data, "reconcile"), _get(data, "push"), _get(data, "poll")
+    records = _get(rec, "records") or 10_000
+    fast, plain = _num(_get(rec, "fields_per_s")), _num(_get(rec, "plain_per_s"))
+    p99 = _num(_get(push, "p99_ms"))
+    interval = _get(poll, "interval_s") or 15
+    poll_p50 = _num(_get(poll, "p50_ms"))
+    return [
+        Row(
+            f"reconcile of {records:,} records, fields= + sort=",
+            fast,
+            "records/s",
+            plain,
+            "",
+            None,
+            note="baseline: the plain full read of whole rows",
+        ),
+        Row(
+            "reconcile requests per pass (fields= / plain)",
+            _num(_get(rec, "fields_requests")),
+            "requests",
+            _num(_get(rec, "plain_requests")),
+            "",
+            None,
+        ),
+        Row(
+            "reconcile bytes per pass (fields= / plain)",
+            _num(_get(rec, "fields_bytes")),
+            "bytes",
+            _num(_get(rec, "plain_bytes")),
+            "",
+            None,
+        ),
+        Row("change -> event, pushed, p50", _num(_get(push, "p50_ms")), "ms", None, "", None),
+        Row(
+            "change -> event, pushed, p99",
+            p99,
+            "ms",
+            poll_p50,
+            "< 1000",
+            check(p99, lambda v: v < 1000),
+            note=f"baseline: the poll's p50 at {interval:.0f} s",
+        ),
+        Row(
+            f"change -> event, polled every {interval:.0f} s, max",
+            _num(_get(poll, "max_ms")),
+            "ms",
+            None,
+            "",
+            None,
+        ),
+    ]
+
+
 #: name, script, extra args (full, quick), how its JSON becomes rows.
 Bench = tuple[str, str, list[str], list[str], Callable[[Any], list[Row]]]
 
@@ -173,6 +229,13 @@ BENCHES: list[Bench] = [
     ("executor", "bench_executor.py", [], ["--events", "1000", "--seconds", "3"], executor_rows),
     ("inbound", "bench_inbound.py", [], ["--seconds", "2"], inbound_rows),
     ("system", "bench_system.py", [], ["--quick"], rows_from_json),
+    (
+        "triggers",
+        "bench_triggers.py",
+        [],
+        ["--records", "2000", "--pushes", "50", "--polls", "2"],
+        triggers_rows,
+    ),
 ]
 
 

@@ -95,6 +95,17 @@ def _build_parser() -> argparse.ArgumentParser:
         "replay", help="run an event through the current rules again"
     )
     event_replay.add_argument("event_id")
+
+    perfex = commands.add_parser("perfex", help="the Perfex install: its webhooks")
+    perfex_commands = perfex.add_subparsers(dest="perfex_command", metavar="AREA", required=True)
+    hooks = perfex_commands.add_parser("webhooks", help="the webhook Perfex pushes events with")
+    hooks_commands = hooks.add_subparsers(dest="webhooks_command", metavar="ACTION", required=True)
+    register = hooks_commands.add_parser("register", help="create or update, fresh secret")
+    register.add_argument("--url", required=True, help="the bridge's /hooks/<name> URL")
+    register.add_argument("--events", help="comma list of module events (default: *)")
+    hooks_commands.add_parser("list", help="every webhook of the install")
+    remove = hooks_commands.add_parser("remove", help="delete a webhook (default: the bridge's)")
+    remove.add_argument("id", nargs="?", type=int, help="webhook id")
     return parser
 
 
@@ -170,6 +181,12 @@ def run(argv: Sequence[str] | None = None) -> int:
             return _call("bridge.executor.admin_cli:dlq_replay", _settings(), args.id, args.all)
         case "events":
             return _call("bridge.executor.admin_cli:event_replay", _settings(), args.event_id)
+        case "perfex" if args.webhooks_command == "register":
+            return _call("bridge.perfex.webhooks_cli:register", _settings(), args.url, args.events)
+        case "perfex" if args.webhooks_command == "list":
+            return _call("bridge.perfex.webhooks_cli:list_", _settings())
+        case "perfex":
+            return _call("bridge.perfex.webhooks_cli:remove", _settings(), args.id)
     raise AssertionError(f"unhandled command {args.command}")
 
 

@@ -34,6 +34,7 @@ logger = logging.getLogger("bridge.demo")
 SANDBOX_TOKEN = "demo-perfex-token"  # noqa: S105 - the sandbox's, printed to the user
 GITHUB_SECRET = "demo-github-secret"  # noqa: S105
 FORM_TOKEN = "demo-form-token"  # noqa: S105
+PUSH_SECRET = "demo-perfex-push-secret"  # noqa: S105
 
 
 def _rules_dir() -> Path:
@@ -110,8 +111,34 @@ async def _play(base: str, sandbox: str, receiver: str) -> None:
             json={"name": "Katherine Johnson", "company": "NACA"},
         )
         await _pause(8)
+        await _push_scene(http, base, sandbox, control)
         await _say("open 'Dead letters' in the dashboard and press Replay: it goes through now")
         await _say("the bridge keeps running; Ctrl-C stops the demo")
+
+
+async def _push_scene(
+    http: httpx.AsyncClient, base: str, sandbox: str, control: dict[str, str]
+) -> None:
+    """Perfex pushes `invoice_paid` (signed) the moment a payment settles an invoice."""
+    await http.post(
+        f"{sandbox}/api/webhooks",
+        headers={"authtoken": SANDBOX_TOKEN},
+        data={"name": "perfex-bridge", "url": f"{base}/hooks/perfex", "events[]": ["*"],
+              "secret": PUSH_SECRET},
+    )  # fmt: skip
+    invoice = (await http.get(f"{sandbox}/_sandbox/records/invoices", headers=control)).json()[0]
+    await _say("a customer pays the rest of an invoice: Perfex pushes invoice_paid at once;")
+    await _say("the bridge fetches the invoice and tells the chat (no poll sees 'paid')")
+    await http.post(
+        f"{sandbox}/_sandbox/records/payments",
+        headers=control,
+        json={
+            "invoiceid": invoice["id"],
+            "amount": invoice["total_left_to_pay"],
+            "paymentmode": "1",
+        },
+    )
+    await _pause(8)
 
 
 def _settings(sandbox: str, data_dir: Path, admin_token: str) -> Settings:
@@ -150,6 +177,7 @@ def run_demo() -> int:
             CONTACT_FORM_TOKEN=FORM_TOKEN,
             GITHUB_WEBHOOK_SECRET=GITHUB_SECRET,
             STRIPE_WEBHOOK_SECRET="whsec_" + secrets.token_urlsafe(24),
+            PERFEX_WEBHOOK_SECRET=PUSH_SECRET,
         )
         settings = _settings(sandbox, data_dir, admin_token)
         url = stack.enter_context(redis_server(settings))

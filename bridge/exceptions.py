@@ -122,6 +122,14 @@ class PerfexRejected(PerfexError):
     """Perfex refused the request (401, 404 with "status": false, 409, other 4xx)."""
 
 
+class ListUnsupported(PerfexRejected):
+    """An older API module answers 404 for a resource's list endpoint (GET /api/<res>)."""
+
+
+class WebhooksUnsupported(PerfexRejected):
+    """The API module has no webhooks API (404 on /api/webhooks): an older module."""
+
+
 class DeliveryError(BridgeError):
     """An outbound webhook delivery failed."""
 

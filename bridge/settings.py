@@ -18,6 +18,12 @@ from bridge.exceptions import ConfigError
 POLL_RESOURCES = ("customers", "invoices", "leads", "tasks", "tickets")
 #: Shortest BRIDGE_ADMIN_TOKEN accepted (it guards the dashboard and the admin API).
 MIN_ADMIN_TOKEN = 32
+#: Every resource with a list endpoint in a current (v3) API module: any can be polled.
+LIST_RESOURCES = (
+    "calendar", "contracts", "credit_notes", "customers", "estimates", "expenses", "invoices",
+    "items", "leads", "milestones", "payments", "projects", "proposals", "staffs",
+    "subscriptions", "tasks", "tickets", "timesheets",
+)  # fmt: skip
 
 
 class Settings(BaseSettings):
@@ -104,10 +110,10 @@ class Settings(BaseSettings):
     def _split_resources(cls, value: Any) -> tuple[str, ...]:
         items = value.split(",") if isinstance(value, str) else list(value)
         names = tuple(str(item).strip() for item in items if str(item).strip())
-        unknown = [name for name in names if name not in POLL_RESOURCES]
+        unknown = [name for name in names if name not in LIST_RESOURCES]
         if unknown:
             raise ValueError(
-                f"unknown resource {', '.join(unknown)}; choose from {','.join(POLL_RESOURCES)}"
+                f"unknown resource {', '.join(unknown)}; choose from {','.join(LIST_RESOURCES)}"
             )
         return names
 

@@ -27,6 +27,7 @@ _VERIFY_WORDS = {
     "stripe": "Stripe signature (Stripe-Signature)",
     "slack": "Slack signature (X-Slack-Signature)",
     "standard": "Standard Webhooks signature",
+    "perfex": "Perfex API module signature (X-Perfex-Signature)",
 }
 
 

@@ -26,6 +26,7 @@ from typing import Any, Literal, cast
 
 from bridge.exceptions import UnknownAction
 from bridge.perfex._reference_data import ROWS
+from bridge.settings import LIST_RESOURCES
 
 BodyKind = Literal["form", "json", "query", "none"]
 
@@ -105,6 +106,32 @@ def _operation(row: tuple[str, str, str, str, str, str, str | None, str]) -> Ope
 
 
 OPERATIONS: dict[str, Operation] = {row[0]: _operation(row) for row in ROWS}
+
+#: What every list of a current (v3) module takes (perfex-module-v3 facts).
+LIST_PARAMS = "page per_page limit sort fields created_after created_before date_from date_to"
+
+
+def _v3_list(resource: str) -> Operation:
+    """`perfex.<resource>.list` as a current module serves it: paged, sortable, trimmed."""
+    return Operation(
+        name=f"perfex.{resource}.list",
+        method="GET",
+        path=f"/{resource}",
+        path_params=(),
+        required=(),
+        optional=tuple(LIST_PARAMS.split()),
+        body="query",
+        returns_id=None,
+        summary=f"All {resource}; v3 modules page ({{data, meta}}), sort and trim (fields=).",
+    )
+
+
+def _add_v3_lists() -> None:
+    for resource in LIST_RESOURCES:
+        OPERATIONS[f"perfex.{resource}.list"] = _v3_list(resource)
+
+
+_add_v3_lists()
 
 
 def get_operation(name: str) -> Operation:

@@ -17,7 +17,7 @@ from redis.asyncio import Redis
 from bridge import constants
 from bridge.events import Event, EventStore
 from bridge.poller import cursor as cursors
-from bridge.poller import keys
+from bridge.poller import keys, state
 from bridge.poller.source import PerfexSource, PollPage, has_list
 
 logger = logging.getLogger("bridge.poller.created")
@@ -42,6 +42,8 @@ class PollJob:
     #: Seconds of records to fire for on the first start (None: baseline, fire nothing).
     backfill: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
+    #: False once the module answered 404 for this resource's list (an older module).
+    list_ok: bool = True
 
 
 @dataclass(slots=True)
@@ -87,14 +89,26 @@ async def _fire(job: PollJob, records: list[dict[str, Any]], server_time: int, f
     fired = 0
     if fire:
         events = [created_event(job.resource, r, rid) for rid, r in by_id.items() if rid in fresh]
-        fired = sum(await job.store.store_many(events))
+        results = await job.store.store_many(events)
+        fired = sum(results)
+        await _count_pushed(job, [e for e, new in zip(events, results, strict=True) if not new])
     await cursors.mark_seen(job.redis, job.resource, [r for r in by_id if r in fresh], server_time)
     return fired
 
 
+async def _count_pushed(job: PollJob, already: list[Event]) -> None:
+    """Creations a push stored first: this poll is their duplicate arrival."""
+    for event in already:
+        rid = event.id.split(":")[2]
+        pending = await state.take_pending(job.redis, job.resource, rid)
+        if pending is not None and pending.event_id == event.id:
+            await state.count_duplicate(job.redis, "poll")
+
+
 async def _fill_gap(job: PollJob, page: PollPage, since: int, fire: bool) -> int:
     """A page still full at the largest limit: read the list endpoint, or record a gap."""
-    if has_list(job.resource) and await job.redis.exists(keys.SNAPSHOT_READY + job.resource):
+    ready = await job.redis.exists(keys.SNAPSHOT_READY + job.resource)
+    if has_list(job.resource) and job.list_ok and ready:
         listed = await job.source.list_all(job.resource)
         known = set(await job.redis.hkeys(keys.SNAPSHOT + job.resource))  # type: ignore[misc]
         new = [

@@ -20,17 +20,32 @@ SEEN = _PREFIX + "seen:"
 SNAPSHOT = _PREFIX + "snapshot:"
 #: Set when the reconcile snapshot of a resource holds its baseline.
 SNAPSHOT_READY = _PREFIX + "snapshot-ready:"
+#: JSON list per resource: the columns a fingerprint reads (learned from the list once).
+COLUMNS = _PREFIX + "columns:"
+#: Hash per resource: record id -> {"id": event id, "state": canonical or null} of a change
+#: a push stored that the poll has not yet taken (so the poll derives the same event id).
+PENDING = _PREFIX + "pending:"
+#: Hash per resource: record id -> id of the event that made its current snapshot state.
+LAST = _PREFIX + "last:"
+#: Highest record id seen by the list-created poll (resources outside the Zapier poll).
+HIGH_WATER = _PREFIX + "high-water:"
 #: The lock a replica holds to poll one resource: bridge:poller:lock:<resource>.
 LOCK = _PREFIX + "lock:"
 
 #: STATS counter fields the poller increments.
 STAT_GAPS = "poller_gaps"
 STAT_EVENTS = "poller_events"
+#: STATS counters of a change seen by both push and poll: the second arrival, per source.
+STAT_DUPLICATES = "trigger_duplicates_"
+#: Resources the Zapier poll endpoint serves; the others get `created` from their list.
+ZAPIER = frozenset({"customers", "invoices", "leads", "tasks", "tickets"})
 
 #: Keys that carry a record's id, per resource; the first one present wins.
 _ID_KEYS: dict[str, tuple[str, ...]] = {
     "customers": ("userid", "id"),
     "tickets": ("ticketid", "id"),
+    "staffs": ("staffid", "id"),
+    "calendar": ("eventid", "id"),
 }
 
 #: How long a seen id is kept after the poll window has moved past it (seconds). Invoices
@@ -54,3 +69,8 @@ def record_id(resource: str, record: dict[str, Any]) -> str | None:
 def seen_margin(resource: str) -> float:
     """Seconds a seen id outlives the start of the poll window."""
     return _SEEN_MARGIN.get(resource, _DEFAULT_SEEN_MARGIN)
+
+
+def id_key(resource: str) -> str:
+    """The column that carries the record id in lists (used for sort=)."""
+    return _ID_KEYS.get(resource, ("id",))[0]

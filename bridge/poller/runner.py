@@ -16,13 +16,18 @@ from dataclasses import dataclass
 
 from redis.exceptions import RedisError
 
+from bridge import constants
+from bridge.events import Event
 from bridge.exceptions import (
+    ListUnsupported,
     PerfexRateLimited,
     PerfexRejected,
     PerfexUnavailable,
     StoreUnavailable,
 )
-from bridge.poller.created import PollJob, poll_created
+from bridge.poller import keys
+from bridge.poller.created import PollJob, PollResult, poll_created
+from bridge.poller.listed import poll_listed
 from bridge.poller.lock import ResourceLock
 from bridge.poller.reconcile import reconcile
 from bridge.poller.source import MalformedResponse, has_list
@@ -44,6 +49,8 @@ class Timing:
     lock_ttl: float
     #: Longest wait between tries while Perfex fails.
     backoff_cap: float = 300.0
+    #: Seconds of failing in a row after which `bridge.poller.stopped` is emitted.
+    stopped_after: float = 600.0
 
 
 def backoff_delay(failures: int, timing: Timing, retry_after: float | None = None) -> float:
@@ -72,22 +79,77 @@ def _is_auth_error(exc: PerfexRejected) -> bool:
     return exc.status in (401, 403)
 
 
+async def emit_stopped(job: PollJob, error: str, since: float) -> None:
+    """Store `bridge.poller.stopped` (once per failure streak: its id carries the start)."""
+    event = Event(
+        id=f"bridge:poller:stopped:{job.resource}:{int(since)}",
+        type="bridge.poller.stopped",
+        source="bridge",
+        data={"resource": job.resource, "error": error[:500]},
+    )
+    try:
+        if await job.store.store(event):
+            logger.error("%s: poller stopped event stored: %s", job.resource, error[:200])
+    except (StoreUnavailable, RedisError, OSError) as exc:
+        logger.warning("could not store the poller stopped event of %s: %s", job.resource, exc)
+
+
+async def _list_missing(job: PollJob, exc: ListUnsupported) -> None:
+    """Say once (log and status) that the module has no list for this resource."""
+    job.list_ok = False
+    logger.warning(
+        "%s: %s; %s (upgrade the Perfex API module and restart the poller for them)",
+        job.resource,
+        exc.message,
+        "new records still come from the Zapier poll, no updated/deleted events"
+        if job.resource in keys.ZAPIER
+        else "this resource gives no events",
+    )
+    try:
+        await job.redis.hset(  # type: ignore[misc]
+            constants.POLLER_STATUS + job.resource, "list", f"unsupported: {exc.message}"[:500]
+        )
+    except (RedisError, OSError) as err:
+        logger.warning("could not write the poller status of %s: %s", job.resource, err)
+
+
+async def _one_pass(job: PollJob, reconcile_due: bool) -> tuple[PollResult, bool]:
+    """Creations, then (when due) a reconcile; (result, whether a reconcile ran)."""
+    if job.resource in keys.ZAPIER:
+        result = await poll_created(job)
+    else:
+        result = await poll_listed(job)
+    ran = False
+    if reconcile_due and job.list_ok and has_list(job.resource):
+        result.fired += await reconcile(job)
+        ran = True
+    return result, ran
+
+
 async def _poll_while_held(
     job: PollJob, timing: Timing, lock: ResourceLock, stop: asyncio.Event
 ) -> bool:
-    """Poll until stop or lock loss; False when the token was refused (stop for good)."""
-    reconciles = has_list(job.resource)
+    """Poll until stop or lock loss; False to stop for good (token refused, or a resource
+    outside the Zapier poll whose list the module does not have)."""
     next_reconcile = time.monotonic()
     failures = 0
+    failing_since: float | None = None
     while not stop.is_set() and not lock.lost.is_set():
         delay = timing.poll_interval
         try:
-            result = await poll_created(job)
+            try:
+                result, ran = await _one_pass(job, time.monotonic() >= next_reconcile)
+            except ListUnsupported as exc:
+                await _list_missing(job, exc)
+                if job.resource not in keys.ZAPIER:
+                    await write_status(job.redis, job.resource, PollerState.UNSUPPORTED)
+                    return False  # nothing left to poll for this resource
+                continue
             fired = result.fired
-            if reconciles and time.monotonic() >= next_reconcile:
-                fired += await reconcile(job)
+            if ran:
                 next_reconcile = time.monotonic() + timing.reconcile_interval
             failures = 0
+            failing_since = None
             await write_status(
                 job.redis,
                 job.resource,
@@ -108,6 +170,9 @@ async def _poll_while_held(
                 await write_status(
                     job.redis, job.resource, PollerState.UNAUTHORIZED, error=str(exc)
                 )
+                # replicas refused within the same 10 minutes share one event id
+                bucket = time.time() // 600 * 600
+                await emit_stopped(job, f"Perfex refused the token: {exc}", bucket)
                 return False
             failures += 1
             delay = backoff_delay(failures, timing)
@@ -128,8 +193,23 @@ async def _poll_while_held(
             else:
                 logger.warning("polling %s failed: %s; retrying in %.1fs", job.resource, exc, delay)
             await write_status(job.redis, job.resource, PollerState.BACKOFF, error=str(exc))
+        if failures:
+            failing_since = failing_since or time.time()
+            if time.time() - failing_since >= timing.stopped_after:
+                error = (await _last_error(job)) or "polling keeps failing"
+                await emit_stopped(job, error, failing_since)
         await _sleep(delay, stop, lock.lost)
     return True
+
+
+async def _last_error(job: PollJob) -> str | None:
+    try:
+        raw = await job.redis.hget(  # type: ignore[misc]
+            constants.POLLER_STATUS + job.resource, "last_error"
+        )
+    except (RedisError, OSError):
+        return None
+    return raw.decode() if isinstance(raw, bytes) else raw
 
 
 async def run_resource(job: PollJob, timing: Timing, stop: asyncio.Event) -> None:

@@ -29,6 +29,8 @@ class PollerState(StrEnum):
     UNAUTHORIZED = "unauthorized"
     #: Another replica holds the lock; this one waits to take over.
     STANDBY = "standby"
+    #: The module has no list for this resource (404) and it is outside the Zapier poll.
+    UNSUPPORTED = "unsupported"
 
 
 def status_key(resource: str) -> str:

@@ -33,6 +33,7 @@ SCHEME_KEYS: dict[str, tuple[set[str], set[str]]] = {
     "stripe": ({"secret", "tolerance"}, {"secret"}),
     "slack": ({"secret", "tolerance"}, {"secret"}),
     "standard": ({"secret", "tolerance"}, {"secret"}),
+    "perfex": ({"secret", "tolerance"}, {"secret"}),
 }
 _ENV_KEYS = ("secret", "username", "header", "prefix")
 _HINTS = {"verify": " (say `verify: none` explicitly to accept unsigned requests)"}

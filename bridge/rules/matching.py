@@ -16,6 +16,7 @@ from fnmatch import translate
 from typing import Generic, Protocol, TypeVar
 
 from bridge.perfex.catalogue import OPERATIONS
+from bridge.push.mapping import push_event_types
 
 
 class Routable(Protocol):
@@ -91,6 +92,7 @@ def known_types(hook_names: Iterable[str]) -> set[str]:
     """Every concrete event type that can occur, except webhook sub-types."""
     types = {f"perfex.{r}.{c}" for r in perfex_resources() for c in PERFEX_CHANGES}
     types |= BRIDGE_EVENT_TYPES
+    types |= push_event_types()  # what Perfex pushes: perfex.invoices.paid, ...
     types |= {f"webhook.{name}" for name in hook_names}
     return types
 

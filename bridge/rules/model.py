@@ -33,9 +33,11 @@ from bridge.rules.matching import RuleIndex
 
 logger = logging.getLogger("bridge.rules.model")
 
-VerifyScheme = Literal["none", "token", "basic", "hmac", "github", "stripe", "slack", "standard"]
+VerifyScheme = Literal[
+    "none", "token", "basic", "hmac", "github", "stripe", "slack", "standard", "perfex"
+]
 #: Schemes that sign a timestamp, so `tolerance` applies.
-TIMESTAMPED = frozenset({"stripe", "slack", "standard"})
+TIMESTAMPED = frozenset({"stripe", "slack", "standard", "perfex"})
 _SUB_TYPE_MAX = 100
 
 

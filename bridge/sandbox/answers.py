@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 
-from bridge.sandbox.state import Sandbox
+if TYPE_CHECKING:
+    from bridge.sandbox.state import Sandbox
 
 
 def sandbox_of(request: Request) -> Sandbox:

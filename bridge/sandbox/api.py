@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 from bridge.sandbox import checks
 from bridge.sandbox.answers import fail, invalid, missing, ok, paged, sandbox_of
 from bridge.sandbox.direct import cascade
+from bridge.sandbox.lists import make_list
 from bridge.sandbox.phpform import read_fields
 from bridge.sandbox.records import (
     apply_custom_fields,
@@ -82,19 +83,6 @@ def make_get(resource: Resource) -> Any:
         return JSONResponse([shown] if resource.get_as_list else shown)
 
     return get
-
-
-def make_list(resource: Resource) -> Any:
-    """GET /api/<res>: every record (tickets answer in pages)."""
-
-    async def list_all(request: Request) -> Response:
-        sandbox = sandbox_of(request)
-        rows = [view(resource, r, sandbox.store) for r in sandbox.store.all(resource.name)]
-        if not rows:
-            return fail(resource.not_found, key=resource.status_key)
-        return JSONResponse(paged(rows, request) if resource.list_paged else rows)
-
-    return list_all
 
 
 def make_search(resource: Resource) -> Any:

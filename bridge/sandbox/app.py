@@ -23,6 +23,7 @@ from bridge.sandbox.seed import install_demo, install_setup
 from bridge.sandbox.special import special_routes
 from bridge.sandbox.state import Sandbox
 from bridge.sandbox.store import Store
+from bridge.sandbox.webhooks import webhook_routes
 
 logger = logging.getLogger("bridge.sandbox.app")
 
@@ -40,7 +41,12 @@ async def page_not_found(request: Request) -> Response:
 
 def api_routes() -> list[BaseRoute]:
     """Every /api route, the specific ones first, then a CodeIgniter-style 404."""
-    routes: list[BaseRoute] = [*zapier_routes(), *special_routes(), *customtable_routes()]
+    routes: list[BaseRoute] = [
+        *zapier_routes(),
+        *webhook_routes(),
+        *special_routes(),
+        *customtable_routes(),
+    ]
     for resource in RESOURCES.values():
         routes += resource_routes(resource)
     routes.append(Route("/{path:path}", page_not_found))

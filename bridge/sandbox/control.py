@@ -11,6 +11,8 @@ GET|DELETE /_sandbox/calls                the log of API calls received (never a
 GET|POST|DELETE /_sandbox/faults          list, add ({"route", "mode", ...}), clear
 DELETE /_sandbox/faults/{id}              remove one fault
 POST /_sandbox/reset                      {"seed": bool}: a fresh sandbox
+GET|POST /_sandbox/module                 the API module played: {"version": "v3" | "legacy",
+                                          "no_list": [...], "webhooks": bool} (see `module`)
 """
 
 from __future__ import annotations
@@ -182,6 +184,20 @@ async def fault(request: Request) -> Response:
     return JSONResponse(sandbox_of(request).faults.snapshot())
 
 
+async def module(request: Request) -> Response:
+    """Read or switch the module version played (v3, or an older one without lists)."""
+    sandbox = sandbox_of(request)
+    if request.method == "POST":
+        body = await _json(request)
+        if not isinstance(body, dict):
+            return _bad("body must be a JSON object")
+        try:
+            sandbox.module.configure(body)
+        except ValueError as exc:
+            return _bad(str(exc))
+    return JSONResponse(sandbox.module.snapshot())
+
+
 async def reset(request: Request) -> Response:
     """A fresh sandbox: no records but the setup lists, no faults, empty log, real time."""
     sandbox = sandbox_of(request)
@@ -196,6 +212,8 @@ def reset_sandbox(sandbox: Sandbox, *, seed: bool) -> None:
     sandbox.faults.clear()
     sandbox.calls.clear()
     sandbox.clock.reset()
+    sandbox.module.configure({"version": "v3", "no_list": [], "webhooks": True})
+    sandbox.webhooks.hooks.clear()
     with sandbox.store.batch():
         sandbox.store.clear()
         install_setup(sandbox.store, sandbox.clock)
@@ -218,4 +236,5 @@ def control_routes() -> list[BaseRoute]:
         Route("/faults", guarded(faults), methods=["GET", "POST", "DELETE"]),
         Route("/faults/{id:int}", guarded(fault), methods=["DELETE"]),
         Route("/reset", guarded(reset), methods=["POST"]),
+        Route("/module", guarded(module), methods=["GET", "POST"]),
     ]

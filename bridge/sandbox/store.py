@@ -12,7 +12,7 @@ import json
 import logging
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,8 @@ from typing import Any
 logger = logging.getLogger("bridge.sandbox.store")
 
 Record = dict[str, Any]
+#: Called after every write: (table, id, "created" | "updated" | "deleted", record or None).
+Listener = Callable[[str, int, str, "Record | None"], None]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -37,6 +39,8 @@ class Store:
         self._lock = threading.RLock()
         self._db: sqlite3.Connection | None = None
         self._batch = 0
+        #: Told of every put and delete (the webhooks deliveries listen here).
+        self.listeners: list[Listener] = []
         if db_path is not None:
             self._db = sqlite3.connect(str(db_path), check_same_thread=False)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -86,6 +90,7 @@ class Store:
     def put(self, table: str, rid: int, record: Record) -> None:
         """Insert or replace one record."""
         with self._lock:
+            kind = "updated" if rid in self._tables.get(table, {}) else "created"
             self._tables.setdefault(table, {})[rid] = record
             if self._counters.get(table, 0) < rid:
                 self._counters[table] = rid
@@ -99,6 +104,14 @@ class Store:
                     (table, self._counters[table]),
                 )
                 self._commit()
+        self._tell(table, rid, kind, record)
+
+    def _tell(self, table: str, rid: int, kind: str, record: Record | None) -> None:
+        for listener in self.listeners:
+            try:
+                listener(table, rid, kind, copy.deepcopy(record))
+            except Exception:  # a listener must never break a write
+                logger.exception("store listener failed on %s %s %s", kind, table, rid)
 
     def get(self, table: str, rid: int) -> Record | None:
         """A copy of one record, or None."""
@@ -109,6 +122,12 @@ class Store:
         """Copies of every record of `table`, in id order."""
         rows = self._tables.get(table, {})
         return [copy.deepcopy(rows[k]) for k in sorted(rows)]
+
+    def peek_all(self, table: str) -> list[Record]:
+        """The live records of `table`, in id order, NOT copied: for readers that build
+        new objects from them (the list endpoint, which would copy 10,000 rows a page)."""
+        rows = self._tables.get(table, {})
+        return [rows[k] for k in sorted(rows)]
 
     def ids(self, table: str) -> list[int]:
         """Every id of `table`, ascending."""
@@ -121,7 +140,9 @@ class Store:
             if removed is not None and self._db is not None:
                 self._db.execute("DELETE FROM records WHERE tbl = ? AND id = ?", (table, rid))
                 self._commit()
-            return removed is not None
+        if removed is not None:
+            self._tell(table, rid, "deleted", removed)
+        return removed is not None
 
     def has_table(self, table: str) -> bool:
         """Whether `table` exists (was ever written to)."""

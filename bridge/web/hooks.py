@@ -21,6 +21,7 @@ from starlette.routing import Route
 
 from bridge.events import Event, EventStore
 from bridge.exceptions import StoreUnavailable, TemplateError, VerificationError
+from bridge.push.receive import receive_push
 from bridge.rules.model import Hook
 from bridge.web.bodies import BodyError, parse_body, read_body
 from bridge.web.delivery import delivery_id, event_id, public_headers
@@ -104,6 +105,9 @@ async def _handle(
         challenge = _CHALLENGES.get(hook.verify)
         extra = {"WWW-Authenticate": challenge} if challenge else None
         return error(401, f"verification failed: {exc}", extra), "unauthorized"
+    if hook.verify == "perfex":  # a Perfex push: bridge.push fetches the record, stores
+        state = request.app.state
+        return await receive_push(state.settings, state.redis, store, hook.name, data, raw)
     clean = public_headers(headers, hook)
     event = Event(
         id=event_id(hook.name, delivery_id(hook, headers, raw, data)),

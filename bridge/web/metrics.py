@@ -84,6 +84,14 @@ class _SnapshotCollector(Collector):
         for name, value in sorted(snap.stats.items()):
             worker.add_metric([name], value)
         yield worker
+        duplicates = CounterMetricFamily(
+            "bridge_trigger_duplicates",
+            "Perfex changes that arrived a second time (push after poll, or poll after push)",
+            labels=["source"],
+        )
+        for source in ("push", "poll"):
+            duplicates.add_metric([source], snap.stats.get("trigger_duplicates_" + source, 0))
+        yield duplicates
         lag = GaugeMetricFamily(
             "bridge_poller_lag_seconds",
             "Seconds since a poller last succeeded",

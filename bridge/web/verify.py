@@ -20,6 +20,8 @@ from collections.abc import Mapping
 from typing import Protocol
 
 from bridge.exceptions import VerificationError
+from bridge.push.signature import HEADER as PERFEX_HEADER
+from bridge.push.signature import verify_perfex
 
 logger = logging.getLogger("bridge.web.verify")
 
@@ -314,6 +316,8 @@ def verify_hook(
             prefix=hook.prefix,
             header=hook.header or "signature",
         )
+    elif scheme == "perfex":
+        verify_perfex(secret, body, headers.get(PERFEX_HEADER), tolerance=hook.tolerance, now=now)
     elif scheme == "token":
         verify_token(secret, headers.get("authorization"), query.get("token"))
     elif scheme == "basic":

@@ -51,6 +51,7 @@ def test_demo_plays_its_scenes_and_a_dead_letter_replays(tmp_path: Path) -> None
             "github-issue-to-task",
             "form-to-lead",
             "ticket-auto-reply",
+            "invoice-paid-to-chat",  # the push scene: invoice_paid pushed, fetched, routed
         }
     finally:
         stack.close()

@@ -15,6 +15,7 @@ ENV = {
     "CHAT_WEBHOOK_URL": "https://chat.example.com/hook",
     "CONTACT_FORM_TOKEN": "form-token",
     "STRIPE_WEBHOOK_SECRET": "whsec_stripe",
+    "PERFEX_WEBHOOK_SECRET": "perfex-secret",
 }
 
 

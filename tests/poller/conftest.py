@@ -69,6 +69,10 @@ class Control:
     async def clear_faults(self) -> None:
         await self._call("DELETE", "/faults")
 
+    async def module(self, **settings: Any) -> None:
+        """Play another API module: version="legacy", no_list=[...], webhooks=False."""
+        await self._call("POST", "/module", settings)
+
     async def calls(self) -> list[dict[str, Any]]:
         result: list[dict[str, Any]] = await self._call("GET", "/calls")
         return result

@@ -134,7 +134,8 @@ async def _ready(redis: Redis) -> bool:
 async def test_full_page_without_list_endpoint_records_a_gap(
     control: Control, redis: Redis, redis_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """Tasks have no list endpoint: a page full at every limit records a gap, once."""
+    """An older module without a tasks list: a page full at every limit records a gap."""
+    await control.module(no_list=["tasks"])
     settings = make_settings(control.url, redis_url, poll_resources=("tasks",))
     service = PollerService(settings, redis, timing=FAST, limits=(2, 3))
     async with running(service):

@@ -22,6 +22,7 @@ EXAMPLE_ENV = {
     "CONTACT_FORM_TOKEN": "form-token",
     "GITHUB_WEBHOOK_SECRET": "gh-secret",
     "STRIPE_WEBHOOK_SECRET": "whsec_test",
+    "PERFEX_WEBHOOK_SECRET": "perfex-push-secret",
 }
 SAMPLES = sorted((RULES / "samples").glob("*.json"))
 
@@ -46,14 +47,14 @@ def test_examples_pass_check(example_env: None, capsys: pytest.CaptureFixture[st
     """`check rules/` finds no problem and says how much it loaded."""
     assert cli.check(str(RULES)) == 0
     out = capsys.readouterr().out
-    assert out.strip() == "ok: 5 rules, 3 hooks in 5 files"
+    assert out.strip() == "ok: 6 rules, 4 hooks in 6 files"
 
 
 def test_check_without_variables_fails(capsys: pytest.CaptureFixture[str]) -> None:
     """Without the variables, check prints one line per problem and returns 1."""
     assert cli.check(str(RULES)) == 1
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[-1].startswith("failed: 4 problems")
+    assert lines[-1].startswith("failed: 6 problems")
     assert f"{RULES / 'github-issue-to-task.yml'}:10: environment variable" in "\n".join(lines)
 
 
@@ -181,7 +182,7 @@ def test_check_as_a_subprocess() -> None:
         check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.strip() == "ok: 5 rules, 3 hooks in 5 files"
+    assert done.stdout.strip() == "ok: 6 rules, 4 hooks in 6 files"
 
 
 def test_dry_run_masks_values_read_from_the_environment(

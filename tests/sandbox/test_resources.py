@@ -507,11 +507,19 @@ def test_search_without_hits_is_404(api: httpx.Client) -> None:
 
 
 def test_tickets_list_is_paged(api: httpx.Client, control: httpx.Client) -> None:
-    """GET /tickets answers pages with meta; per_page is capped at 100."""
+    """GET /tickets answers pages with the v3 module's meta; per_page is capped at 100."""
     control.post("/records/tickets", json=[{"subject": f"T{i}"} for i in range(25)])
     first = api.get("/tickets").json()
     assert len(first["data"]) == 20
-    assert first["meta"] == {"current_page": 1, "per_page": 20, "total": 25, "last_page": 2}
+    assert first["meta"] == {
+        "page": 1,
+        "current_page": 1,
+        "per_page": 20,
+        "total": 25,
+        "total_pages": 2,
+        "last_page": 2,
+        "has_more": True,
+    }
     second = api.get("/tickets", params={"page": 2}).json()
     assert len(second["data"]) == 5
     assert api.get("/tickets", params={"per_page": 500}).json()["meta"]["per_page"] == 100
