@@ -129,6 +129,7 @@ async def run_worker_async(
         asyncio.create_task(arq.run(stop), name="arq-worker"),
         asyncio.create_task(router.run(stop), name="router"),
         asyncio.create_task(_prune(pool, settings, stop), name="history-prune"),
+        asyncio.create_task(_schedule(pool, rules, settings, stop), name="scheduler"),
     ]
     logger.info("worker started: router %s, up to %d jobs", router.consumer, arq.worker.max_jobs)
     try:
@@ -214,6 +215,16 @@ async def _prune(pool: ArqRedis, settings: Settings, stop: asyncio.Event) -> Non
             logger.warning("index prune skipped: %s", exc)
             continue
         logger.debug("pruned %d index entries of expired records", removed)
+
+
+async def _schedule(
+    pool: ArqRedis, rules: RulesSource, settings: Settings, stop: asyncio.Event
+) -> None:
+    """Fire `on: schedule` ticks (bridge/scheduler): every worker runs it, Redis dedupes."""
+    from bridge.scheduler.service import Scheduler
+
+    events = EventStore(pool, int(settings.retention_days * 86400))
+    await Scheduler(pool, rules, events).run(stop)
 
 
 def run_worker(settings: Settings, *, job_timeout: float | None = None) -> int:

@@ -32,10 +32,22 @@ class RunStatus(StrEnum):
     dead = "dead"
     #: Nothing ran: every step's `if:` was false.
     skipped = "skipped"
+    #: Parked by a `delay`/`delay_until` step until `next_attempt_at` (no worker held).
+    waiting = "waiting"
+    #: A person cancelled it (dashboard or admin API) before it finished.
+    cancelled = "cancelled"
 
 
 #: Statuses after which no job touches the run (until a person replays it).
-FINISHED = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.dead, RunStatus.skipped})
+FINISHED = frozenset(
+    {
+        RunStatus.succeeded,
+        RunStatus.failed,
+        RunStatus.dead,
+        RunStatus.skipped,
+        RunStatus.cancelled,
+    }
+)
 
 
 def run_id_for(event_id: str, rule: str, replay: int | None = None) -> str:
@@ -86,6 +98,14 @@ class Run:
     next_attempt_at: float | None = None
     error: str | None = None
     replay_of: str | None = None
+    #: A `for_each` child run: its parent run, the parent's step index, the item and its
+    #: position (see `bridge.executor.fanout`).
+    parent: str | None = None
+    parent_step: int | None = None
+    item: Any = None
+    index: int | None = None
+    #: Resume time (unix s) of the `delay` step the run is parked at (`delays.py`).
+    wake_at: float | None = None
 
     def step(self, index: int, key: str, action: str) -> StepState:
         """The state of step `index`, created when first reached."""
