@@ -9,9 +9,10 @@ from starlette.responses import JSONResponse, Response
 
 from bridge.admin import runs_query
 from bridge.admin.paging import BadQuery, parse_limit, parse_time
-from bridge.admin.responses import NotFound, Unavailable
+from bridge.admin.responses import NotFound, Unavailable, json_error
 from bridge.admin.state import events_of, redis_of, rules_watcher_of, run_store_of
-from bridge.executor import dlq, router
+from bridge.exceptions import RunNotCancellable
+from bridge.executor import cancel, dlq, fanout, router
 
 logger = logging.getLogger("bridge.admin.history_api")
 
@@ -48,7 +49,22 @@ async def run_detail(request: Request) -> Response:
     run = await runs_query.get_run(redis_of(request), run_id)
     if run is None:
         raise NotFound(f"no run with id {run_id!r} (unknown, or older than the retention)")
+    children = await fanout.children(redis_of(request), run_id)
+    if children:
+        run["children"] = children
     return JSONResponse(run)
+
+
+async def run_cancel(request: Request) -> Response:
+    """Cancel a queued, retrying or waiting run; 409 when it is running or finished."""
+    run_id = request.path_params["run_id"]
+    try:
+        run = await cancel.cancel_run(run_store_of(request), run_id, who="the admin API")
+    except RunNotCancellable as exc:
+        return json_error(409, str(exc))
+    if run is None:
+        raise NotFound(f"no run with id {run_id!r} (unknown, or older than the retention)")
+    return JSONResponse({"cancelled": run_id, "status": run.status})
 
 
 async def dlq_list(request: Request) -> Response:

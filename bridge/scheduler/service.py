@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import UTC, datetime
+from typing import Any
 
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
@@ -71,6 +72,19 @@ def next_runs(rules: list[Rule], now: datetime | None = None) -> dict[str, str]:
         if schedule is not None:
             out[rule.name] = iso(schedule.following(now))
     return out
+
+
+def add_schedules(data: dict[str, Any], ruleset: Any) -> None:
+    """Add `schedule` and `next_run` to the schedule rules of a serialised ruleset."""
+    rules = list(getattr(ruleset, "rules", []) or [])
+    by_name = {rule.name: rule for rule in rules}
+    upcoming = next_runs(rules)
+    for item in data.get("rules", []):
+        rule = by_name.get(item.get("name"))
+        schedule = schedule_of(rule) if rule is not None else None
+        if rule is not None and schedule is not None:
+            item["schedule"] = schedule.describe()
+            item["next_run"] = upcoming.get(rule.name)
 
 
 class Scheduler:

@@ -67,7 +67,9 @@ class Schedule:
             stamp = math.floor(now.timestamp() / self.every) * self.every
             return datetime.fromtimestamp(stamp, UTC)
         assert self.cron is not None
-        local = now.astimezone(self.zone).replace(microsecond=0)
+        # cronsim's reverse walk starts strictly before its datetime: one second on, so a
+        # `now` that is itself a tick counts.
+        local = now.astimezone(self.zone).replace(microsecond=0) + timedelta(seconds=1)
         return next(CronSim(self.cron, local, reverse=True)).astimezone(UTC)
 
     def following(self, now: datetime) -> datetime:
