@@ -142,4 +142,4 @@ async def test_cancel_a_waiting_run_stops_it_for_good(
 
 
 async def _job_gone(redis: Redis) -> bool:
-    return await redis.zcard("bridge:queue") == 0
+    return int(await redis.zcard("bridge:queue")) == 0

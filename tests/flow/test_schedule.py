@@ -90,7 +90,7 @@ async def test_replicas_fire_one_event_per_tick(redis_url: str, redis: Redis) ->
         for client in clients:
             await client.aclose()
     assert len(fired) == 5
-    assert sorted(e["id"] for e in events) == sorted(fired)
+    assert sorted(str(e["id"]) for e in events) == sorted(fired)
     assert len({e["id"] for e in events}) == 5
 
 
