@@ -1,7 +1,7 @@
 """A rule's `schedule:`: `{cron: "0 9 * * 1", timezone: Europe/Athens}` or `{every: 5m}`.
 
-Cron expressions are parsed and walked by `cronsim` (DST aware, five fields or six with
-seconds), never by hand; timezones come from `zoneinfo` (default UTC). `every` ticks are
+Cron expressions (five fields) are parsed and walked by `cronsim` (DST aware), never by
+hand; timezones come from `zoneinfo` (default UTC). `every` ticks are
 aligned to the Unix epoch (`every: 1d` ticks at 00:00 UTC, `every: 5m` at :00, :05, ...),
 so every replica computes the same ticks without talking to the others.
 """
@@ -116,6 +116,10 @@ def parse_schedule(raw: Any) -> Schedule:
     if not isinstance(cron, str) or not cron.strip():
         raise ScheduleError("schedule: cron must be a string like '0 9 * * 1'")
     text = " ".join(cron.split())
+    if len(text.split()) != 5:
+        raise ScheduleError(
+            f"schedule: bad cron {cron!r}: give five fields (minute hour day month weekday)"
+        )
     try:
         next(CronSim(text, datetime.now(ZoneInfo(zone))))
     except (CronSimError, StopIteration, ValueError) as exc:

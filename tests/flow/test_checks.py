@@ -51,6 +51,7 @@ def test_good_flow_rules_load() -> None:
     ("schedule", "line", "message"),
     [
         ('{cron: "61 * * * *"}', 4, "bad cron '61 * * * *'"),
+        ('{cron: "* * * * * */2"}', 4, "give five fields"),
         ('{cron: "0 9 * * *", timezone: Mars/Olympus}', 4, "unknown timezone 'Mars/Olympus'"),
         ("{every: 3w}", 4, "'3w' is not a duration"),
         ("{every: 0s}", 4, "every must be between 1s and 366d"),
