@@ -19,12 +19,19 @@ import time
 from datetime import UTC, date, datetime
 from typing import Any
 
+from redis.exceptions import WatchError
+
+from bridge.executor import keys
+from bridge.executor.history import RunStore, run_key
+from bridge.executor.records import Run, RunStatus, job_id_for
 from bridge.rules.flow import MAX_DELAY_SECONDS, Delay
 
 logger = logging.getLogger("bridge.executor.delays")
 
 #: A resumed job this early (seconds) still counts as on time (clock granularity).
 EARLY_TOLERANCE = 0.05
+#: Seconds past its resume time before a waiting run without a job counts as lost.
+RESCUE_GRACE = 300.0
 
 
 class DelayProblem(ValueError):
@@ -82,3 +89,45 @@ def park_fields(run: Any, wake: float) -> float:
     run.wake_at = run.next_attempt_at = wake
     run.dispatch += 1
     return max(wake - now, 0.0)
+
+
+async def rescue_overdue(
+    store: RunStore, grace: float = RESCUE_GRACE, limit: int = 500
+) -> list[str]:
+    """Give a waiting run whose resume job is gone (and overdue by `grace`) a job now.
+
+    A parked run's job key lives until its resume time plus a day (arq's expiry), so this
+    only matters when no worker ran for that long, or a job was lost otherwise. The
+    check and the write are one WATCHed transaction, like the sweeper's.
+    """
+    redis = store.redis
+    ids = await redis.zrange(keys.RUNS_BY_STATUS + RunStatus.waiting.value, 0, limit - 1)
+    rescued: list[str] = []
+    now = time.time()
+    for raw_id in ids:
+        run_id = raw_id.decode()
+        async with redis.pipeline(transaction=True) as pipe:
+            try:
+                await pipe.watch(run_key(run_id))
+                raw = await pipe.get(run_key(run_id))
+                if not raw:
+                    await pipe.zrem(keys.RUNS_BY_STATUS + RunStatus.waiting.value, run_id)
+                    continue
+                run = Run.from_json(raw)
+                wake = run.wake_at or 0.0
+                if run.status != RunStatus.waiting or wake > now - grace:
+                    continue
+                if await pipe.exists(keys.ARQ_JOB + job_id_for(run.id, run.dispatch)):
+                    continue
+                run.dispatch += 1
+                pipe.multi()  # type: ignore[no-untyped-call]
+                store.stage(pipe, run, run.status, counters={"runs_rescued": 1}, enqueue_after=0.0)
+                await pipe.execute()
+                rescued.append(run_id)
+            except WatchError:
+                continue
+    if rescued:
+        logger.warning(
+            "resumed %d waiting run(s) whose job was lost: %s", len(rescued), rescued[:10]
+        )
+    return rescued

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from bridge.rules.problems import Problems, key_line
@@ -12,6 +13,8 @@ logger = logging.getLogger("bridge.rules.schedules")
 
 #: The `on:` value of a rule started by its own schedule.
 ON_SCHEDULE = "schedule"
+#: A schedule rule's name becomes its event type `schedule.<name>`: no glob characters.
+_PLAIN_NAME = re.compile(r"^[A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*$")
 
 
 def is_scheduled(raw: dict[Any, Any]) -> bool:
@@ -39,6 +42,14 @@ def check_schedule(
             f"{label}: on: schedule needs a schedule: {{cron: '0 9 * * 1'}} or {{every: 5m}}",
         )
         return None
+    name = raw.get("name")
+    if isinstance(name, str) and not _PLAIN_NAME.match(name):
+        problems.error(
+            file,
+            key_line(raw, "name"),
+            f"{label}: a schedule rule's name is its event type schedule.<name>:"
+            " use letters, digits, '_', '-' and '.' only",
+        )
     try:
         return parse_schedule(given)
     except ScheduleError as exc:

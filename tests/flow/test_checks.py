@@ -154,3 +154,13 @@ def test_check_command_prints_file_line(tmp_path: Path, capsys: pytest.CaptureFi
     assert code == 1
     assert f"{path}:4: rule 'r': schedule: every:" in text
     assert f"{path}:6: rule 'r' step 1: delay: 40d is over the 30 day maximum" in text
+
+
+def test_schedule_rule_names_are_plain() -> None:
+    """A schedule rule named with a glob or a space is refused: it names an event type."""
+    text = _rule(HOOK, on="schedule", extra="    schedule: {every: 5m}\n").replace(
+        "name: r", "name: 'night *'"
+    )
+    errors = _errors(text)
+    assert len(errors) == 1
+    assert errors[0].startswith("r.yml:2: rule 'night *': a schedule rule's name is its event")

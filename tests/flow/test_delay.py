@@ -143,3 +143,24 @@ async def test_cancel_a_waiting_run_stops_it_for_good(
 
 async def _job_gone(redis: Redis) -> bool:
     return int(await redis.zcard("bridge:queue")) == 0
+
+
+async def test_an_overdue_waiting_run_whose_job_was_lost_is_resumed(redis: Redis) -> None:
+    """A waiting run past its time with no job gets one (once); one with its job is left."""
+    from bridge.executor import delays
+    from bridge.executor.records import Run, job_id_for
+
+    store = RunStore(redis, 3600)
+    runs = [Run(f"ev:{name}", "ev", "perfex.leads.created", name) for name in ("lost", "kept")]
+    await store.create_many(runs)
+    for run in runs:
+        run.status, run.wake_at, run.next_attempt_at = "waiting", time.time() - 1, time.time() - 1
+        run.dispatch = 1
+        await store.save(run, "queued", enqueue_after=0.0)
+    await redis.delete("arq:job:" + job_id_for("ev:lost", 1))
+    assert await delays.rescue_overdue(store, grace=60) == []  # not overdue long enough
+    assert await delays.rescue_overdue(store, grace=0) == ["ev:lost"]
+    assert await delays.rescue_overdue(store, grace=0) == []
+    assert await redis.exists("arq:job:" + job_id_for("ev:lost", 2))
+    assert await redis.exists("arq:job:" + job_id_for("ev:kept", 1))
+    assert not await redis.exists("arq:job:" + job_id_for("ev:kept", 2))
