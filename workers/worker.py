@@ -3,6 +3,9 @@
     bridge worker                      -> run_worker(settings)   (blocking)
     await run_worker_async(settings, redis_url, stop)            (for `bridge up`)
 
+Every worker also runs the scheduler of `on: schedule` rules (`bridge.scheduler`): any
+number of workers fire each tick once, since they coordinate through Redis alone.
+
 arq is tuned for latency: `poll_delay` 0.02 s, `max_jobs` = BRIDGE_WORKER_CONCURRENCY,
 JSON jobs, results not kept (the run records are the idempotency store).
 
