@@ -13,6 +13,11 @@
    number) in the same transaction as the checkpoint (see `retry.py` for why); a permanent
    failure or the last attempt moves the run, whole, to the dead-letter queue.
 
+Flow steps are decided in `flowsteps.py`: a `delay`/`delay_until` parks the run as
+`waiting` with a deferred job (`delays.py`), a `for_each` creates one child run per item
+(`fanout.py`; a child runs the nested steps). A dead letter stores its
+`bridge.run.dead_lettered` event in the same transaction (`system_events.py`).
+
 Crash safety: a worker killed mid-step leaves the arq job in its queue; arq runs it again
 once `arq:in-progress:<job>` expires (function timeout + 10 s). The step then runs again
 with the same `webhook-id`, so receivers can drop the duplicate; the history shows it.
