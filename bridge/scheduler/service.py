@@ -110,27 +110,35 @@ class Scheduler:
         now = now or datetime.now(UTC)
         fired: list[str] = []
         for rule, schedule in self._schedules():
-            latest = schedule.latest(now)
-            stamp = int(latest.timestamp())
-            key = keys.LAST_TICK + rule.name
-            mark = await self.redis.get(key)
-            if mark is None:
-                await self._advance(keys=[key], args=[stamp, keys.LAST_TICK_TTL])
-                logger.info("schedule %s: first seen; next tick %s", rule.name, iso(latest))
-                continue
-            if stamp <= int(mark):
-                continue
-            event = Event(
-                id=tick_id(rule.name, latest),
-                type=f"schedule.{rule.name}",
-                source="bridge",
-                data={"scheduled_for": iso(latest), "rule": rule.name},
-            )
-            if await self.events.store(event):
-                fired.append(event.id)
-                logger.info("schedule %s: tick %s fired", rule.name, iso(latest))
-            await self._advance(keys=[key], args=[stamp, keys.LAST_TICK_TTL])
+            try:
+                fired += await self._fire(rule, schedule, now)
+            except (ValueError, OverflowError):  # one odd schedule must not stop the others
+                logger.exception("schedule %s: could not compute its tick", rule.name)
         return fired
+
+    async def _fire(self, rule: Rule, schedule: Schedule, now: datetime) -> list[str]:
+        """Fire this rule's latest tick if it is newer than its mark; the event id stored."""
+        latest = schedule.latest(now)
+        stamp = int(latest.timestamp())
+        key = keys.LAST_TICK + rule.name
+        mark = await self.redis.get(key)
+        if mark is None:
+            await self._advance(keys=[key], args=[stamp, keys.LAST_TICK_TTL])
+            logger.info("schedule %s: first seen; ticks from %s on", rule.name, iso(latest))
+            return []
+        if stamp <= int(mark):
+            return []
+        event = Event(
+            id=tick_id(rule.name, latest),
+            type=f"schedule.{rule.name}",
+            source="bridge",
+            data={"scheduled_for": iso(latest), "rule": rule.name},
+        )
+        stored = await self.events.store(event)
+        await self._advance(keys=[key], args=[stamp, keys.LAST_TICK_TTL])
+        if stored:
+            logger.info("schedule %s: tick %s fired", rule.name, iso(latest))
+        return [event.id] if stored else []
 
     def _sleep_for(self, now: datetime) -> float:
         soonest = MAX_SLEEP

@@ -120,3 +120,31 @@ async def test_fan_out_again_creates_only_the_missing_children(redis: Redis) -> 
     assert len(set(first["children"])) == 250
     assert await redis.hget("bridge:stats", "runs_created") == b"250"  # type: ignore[misc]
     assert await redis.zcard("bridge:queue") == 250
+
+
+async def test_a_child_can_wait_on_its_own(
+    redis: Redis,
+    settings: Settings,
+    worker: WorkerFactory,
+    receiver: tuple[Receiver, str],
+) -> None:
+    """A delay inside the loop parks each child alone; the parent has already finished."""
+    app, url = receiver
+    rules = f"""
+rules:
+  - name: nag
+    on: perfex.invoices.created
+    do:
+      - for_each: "{{{{ event.data.lines }}}}"
+        do:
+          - delay: 1s
+          - webhook: {{url: "{url}/nag", body: {{n: "{{{{ item }}}}"}}}}
+"""
+    parent = run_id_for("inv-5", "nag")
+    children = [fanout.child_id(parent, 0, i) for i in range(2)]
+    async with worker(settings, rules_from(rules)):
+        await store_event(redis, "inv-5", "perfex.invoices.created", lines=["a", "b"])
+        await wait_for(lambda: _is(redis, children[1], "waiting"))
+        assert await run_status(redis, parent) == "succeeded"
+        await wait_for(lambda: _all_finished(redis, children))
+    assert sorted(json.loads(r.body)["n"] for r in app.on("/nag")) == ["a", "b"]
