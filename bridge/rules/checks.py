@@ -101,7 +101,7 @@ def build_rule(raw: Any, file: str, line: int, order: int, ctx: RuleContext) -> 
         else:
             ctx.seen[name] = f"{file}:{node_line(raw, line)}"
     schedule = flow_rules.check_schedule(raw, file, label, problems)
-    scheduled = flow_rules.is_scheduled(raw)
+    scheduled = flow_rules.names_schedule(raw)
     on = (f"schedule.{name}",) if scheduled else _check_on(raw, file, label, ctx)
     scope = Scope(problems, ctx.environ, file)
     condition = None

@@ -22,11 +22,25 @@ def is_scheduled(raw: dict[Any, Any]) -> bool:
     return raw.get("on") == ON_SCHEDULE
 
 
+def names_schedule(raw: dict[Any, Any]) -> bool:
+    """Whether `on:` names `schedule` at all (alone, or wrongly in a list)."""
+    on = raw.get("on")
+    return on == ON_SCHEDULE or (isinstance(on, list) and ON_SCHEDULE in on)
+
+
 def check_schedule(
     raw: dict[Any, Any], file: str, label: str, problems: Problems
 ) -> Schedule | None:
     """The rule's Schedule, or None: no schedule, or problems reported."""
     given = raw.get("schedule")
+    on = raw.get("on")
+    if isinstance(on, list) and ON_SCHEDULE in on:
+        problems.error(
+            file,
+            key_line(raw, "on"),
+            f"{label}: on: schedule stands alone (a schedule rule has no other trigger)",
+        )
+        return None
     if not is_scheduled(raw):
         if "schedule" in raw:
             problems.error(

@@ -164,3 +164,13 @@ def test_schedule_rule_names_are_plain() -> None:
     errors = _errors(text)
     assert len(errors) == 1
     assert errors[0].startswith("r.yml:2: rule 'night *': a schedule rule's name is its event")
+
+
+def test_schedule_in_a_list_of_triggers_is_refused() -> None:
+    """`on: [schedule, ...]` is one clear error, not "no event type can match"."""
+    errors = _errors(
+        _rule(HOOK, on="[schedule, perfex.leads.created]", extra="    schedule: {every: 5m}\n")
+    )
+    assert errors == [
+        "r.yml:3: rule 'r': on: schedule stands alone (a schedule rule has no other trigger)"
+    ]

@@ -132,3 +132,17 @@ async def test_dashboard_shows_waiting_and_children_and_cancels_with_csrf(
     assert done.status_code == 303
     assert "The run was cancelled" in after and "Cancel run" not in after
     assert twice.status_code == 409
+
+
+async def test_cancel_with_hostile_ids_is_a_plain_404(
+    redis: Redis, serve_app: ServeApp, tmp_path: Path
+) -> None:
+    """Odd, encoded and oversized run ids get a JSON 404, never a 500 or a match."""
+    await _waiting_run(redis)
+    odd = ["%00", "ev-1%3Anightly%00", "..%2F..%2Fev-1:nightly", "x" * 8000, "%F0%9F%92%A5*"]
+    with serve_app(rules=_rules(tmp_path)) as url:
+        async with httpx.AsyncClient(base_url=url, headers=AUTH) as client:
+            answers = [await client.post(f"/api/runs/{path}/cancel") for path in odd]
+    assert [a.status_code for a in answers] == [404] * len(odd)
+    assert all("error" in a.json() for a in answers)
+    assert await redis.zcard("bridge:runs:status:waiting") == 1
