@@ -4,7 +4,9 @@ A run that is queued, retrying or waiting (parked by a delay) can be cancelled: 
 record becomes `cancelled` (a finished status), so the arq job it still owns does nothing
 when it comes due. The check and the write are one WATCHed transaction on the record, so
 a worker saving the run meanwhile wins and the cancel is refused rather than lost. A
-run in the middle of a step (`running`) or already finished cannot be cancelled. The
+run in the middle of a step (`running`), one within a second of resuming (its job may
+already be loading it: the runner does not re-read the record), or one already finished
+cannot be cancelled. The
 unfinished `for_each` children of a cancelled run are cancelled with it.
 """
 
@@ -40,6 +42,11 @@ async def cancel_run(store: RunStore, run_id: str, who: str = "a person") -> Run
                     raise RunNotCancellable(
                         f"run {run_id} is {run.status}: only queued, retrying or waiting"
                         " runs can be cancelled"
+                    )
+                due = run.next_attempt_at
+                if run.status != RunStatus.queued and due is not None and due < time.time() + 1:
+                    raise RunNotCancellable(
+                        f"run {run_id} is resuming right now; look again in a moment"
                     )
                 old = run.status
                 run.status, run.finished = RunStatus.cancelled.value, time.time()

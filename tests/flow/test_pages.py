@@ -146,3 +146,21 @@ async def test_cancel_with_hostile_ids_is_a_plain_404(
     assert [a.status_code for a in answers] == [404] * len(odd)
     assert all("error" in a.json() for a in answers)
     assert await redis.zcard("bridge:runs:status:waiting") == 1
+
+
+async def test_a_run_resuming_this_second_cannot_be_cancelled(redis: Redis) -> None:
+    """A waiting run whose time has come is refused (its job may hold it already)."""
+    from bridge.exceptions import RunNotCancellable
+    from bridge.executor import cancel
+
+    run, _ = await _waiting_run(redis)
+    store = RunStore(redis, 3600)
+    run.next_attempt_at = run.wake_at = time.time() + 0.2
+    await store.save(run, "waiting")
+    try:
+        await cancel.cancel_run(store, run.id)
+    except RunNotCancellable as exc:
+        assert "resuming right now" in str(exc)
+    else:
+        raise AssertionError("cancelled a run that was resuming")
+    assert (await store.load(run.id)).status == "waiting"  # type: ignore[union-attr]
