@@ -56,15 +56,23 @@ async def run_detail(request: Request) -> Response:
 
 
 async def run_cancel(request: Request) -> Response:
-    """Cancel a queued, retrying or waiting run; 409 when it is running or finished."""
+    """Cancel a queued, retrying or waiting run and its unfinished for_each children; 409
+    when nothing could be cancelled (running, finished, or about to resume)."""
     run_id = request.path_params["run_id"]
     try:
-        run = await cancel.cancel_run(run_store_of(request), run_id, who="the admin API")
+        outcome = await cancel.cancel(run_store_of(request), run_id, who="the admin API")
     except RunNotCancellable as exc:
         return json_error(409, str(exc))
-    if run is None:
+    if outcome is None:
         raise NotFound(f"no run with id {run_id!r} (unknown, or older than the retention)")
-    return JSONResponse({"cancelled": run_id, "status": run.status})
+    return JSONResponse(
+        {
+            "run_id": run_id,
+            "cancelled": outcome.cancelled,
+            "status": outcome.run.status,
+            "children_cancelled": outcome.children,
+        }
+    )
 
 
 async def dlq_list(request: Request) -> Response:

@@ -74,6 +74,7 @@ async def run_page(request: Request, session: dict[str, Any]) -> Response:
     if run is None:
         raise NotFound(f"No run with id {run_id!r}: unknown, or older than the retention.")
     event = await events_of(request).get(str(run.get("event_id")))
+    children = await fanout.children(redis_of(request), run_id)
     attempts: dict[int, list[dict[str, Any]]] = {}
     for attempt in run.get("attempts", []):
         attempts.setdefault(int(attempt.get("step", 0)), []).append(attempt)
@@ -86,24 +87,25 @@ async def run_page(request: Request, session: dict[str, Any]) -> Response:
         "letter_id": await dlq_views.letter_of_run(request, run_id),
         "notice": NOTICES.get(request.query_params.get("done", ""))
         or dlq_views.NOTICES.get(request.query_params.get("done", "")),
-        "children": await fanout.children(redis_of(request), run_id),
-        "cancellable": run.get("status") in cancel.CANCELLABLE,
+        "children": children,
+        "cancellable": run.get("status") in cancel.CANCELLABLE
+        or any(c["status"] in cancel.CANCELLABLE for c in children),
     }
     return page(request, "run.html", context)
 
 
 #: Notices of the run page's own actions.
-NOTICES = {"cancelled": "The run was cancelled; nothing more of it will run."}
+NOTICES = {"cancelled": "Cancelled: nothing more of the run, or of its unfinished items, will run."}
 
 
 async def cancel_run(request: Request, session: dict[str, Any]) -> Response:
-    """Cancel a queued, retrying or waiting run (and its unfinished children)."""
+    """Cancel a queued, retrying or waiting run and its unfinished for_each children."""
     run_id = request.path_params["run_id"]
     try:
-        run = await cancel.cancel_run(run_store_of(request), run_id, who="the dashboard")
+        outcome = await cancel.cancel(run_store_of(request), run_id, who="the dashboard")
     except RunNotCancellable as exc:
         return message_page(request, 409, "The run cannot be cancelled", f"{exc}.")
-    if run is None:
+    if outcome is None:
         raise NotFound(f"No run with id {run_id!r}: unknown, or older than the retention.")
     target = f"/runs/{quote(run_id, safe='')}?done=cancelled"
     return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)

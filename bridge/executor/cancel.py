@@ -7,7 +7,8 @@ a worker saving the run meanwhile wins and the cancel is refused rather than los
 run in the middle of a step (`running`), one within a second of resuming (its job may
 already be loading it: the runner does not re-read the record), or one already finished
 cannot be cancelled. The
-unfinished `for_each` children of a cancelled run are cancelled with it.
+unfinished `for_each` children of a run are cancelled with it (`cancel`), also when the
+parent itself has finished already (it does not wait for its children).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import time
+from dataclasses import dataclass
 
 from redis.exceptions import WatchError
 
@@ -29,7 +31,7 @@ CANCELLABLE = frozenset({RunStatus.queued, RunStatus.retrying, RunStatus.waiting
 
 
 async def cancel_run(store: RunStore, run_id: str, who: str = "a person") -> Run | None:
-    """Cancel a run; None when it is unknown, RunNotCancellable when it cannot be."""
+    """Cancel one run (not its children); None when unknown, RunNotCancellable if it cannot."""
     for _ in range(5):
         async with store.redis.pipeline(transaction=True) as pipe:
             try:
@@ -57,8 +59,38 @@ async def cancel_run(store: RunStore, run_id: str, who: str = "a person") -> Run
             except WatchError:
                 continue
         logger.info("run %s cancelled by %s (was %s)", run_id, who, old)
-        for child in await fanout.child_ids(store.redis, run_id):
-            with contextlib.suppress(RunNotCancellable):
-                await cancel_run(store, child, who)
         return run
     raise RunNotCancellable(f"run {run_id} kept changing; try again")
+
+
+@dataclass(slots=True)
+class Outcome:
+    """What a cancel did: the run (as it stands now), whether it was cancelled itself,
+    and how many of its for_each children were."""
+
+    run: Run
+    cancelled: bool
+    children: int
+
+
+async def cancel(store: RunStore, run_id: str, who: str = "a person") -> Outcome | None:
+    """Cancel a run and its unfinished for_each children (those not running right now).
+
+    A parent that already finished (it does not wait for its children) still has its
+    unfinished children cancelled. None for an unknown run; RunNotCancellable when
+    neither the run nor any child could be cancelled.
+    """
+    refused: RunNotCancellable | None = None
+    try:
+        run = await cancel_run(store, run_id, who)
+    except RunNotCancellable as exc:
+        refused, run = exc, await store.load(run_id)
+    if run is None:
+        return None
+    children = 0
+    for child in await fanout.child_ids(store.redis, run_id):
+        with contextlib.suppress(RunNotCancellable):
+            children += await cancel_run(store, child, who) is not None
+    if refused is not None and not children:
+        raise refused
+    return Outcome(run, refused is None, children)

@@ -7,9 +7,11 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from bridge.events import Event, EventStore
+from bridge.exceptions import RunNotCancellable
 from bridge.executor import fanout
 from bridge.executor.history import RunStore
 from bridge.executor.records import Run, RunStatus, StepState
@@ -64,7 +66,12 @@ async def test_api_cancels_a_waiting_run_once(
             detail = await client.get(f"/api/runs/{quote(run.id, safe='')}")
     assert anonymous.status_code == 401
     assert first.status_code == 200
-    assert first.json() == {"cancelled": run.id, "status": "cancelled"}
+    assert first.json() == {
+        "run_id": run.id,
+        "cancelled": True,
+        "status": "cancelled",
+        "children_cancelled": 0,
+    }
     assert again.status_code == 409
     assert "cancelled" in again.json()["error"]
     assert unknown.status_code == 404
@@ -74,7 +81,8 @@ async def test_api_cancels_a_waiting_run_once(
 
 
 async def test_cancel_reaches_unfinished_children(redis: Redis) -> None:
-    """Cancelling a parent cancels its queued children and leaves finished ones alone."""
+    """Cancelling a parent cancels its queued children and leaves finished ones alone,
+    also when the parent itself has finished; with nothing left to cancel it is refused."""
     from bridge.executor import cancel
 
     store = RunStore(redis, 3600)
@@ -86,9 +94,15 @@ async def test_cancel_reaches_unfinished_children(redis: Redis) -> None:
     assert done is not None
     done.status = RunStatus.succeeded.value
     await store.save(done, "queued")
-    await cancel.cancel_run(store, parent.id)
+    parent.status = RunStatus.succeeded.value  # the parent does not wait for its children
+    await store.save(parent, "queued")
+    outcome = await cancel.cancel(store, parent.id)
+    assert outcome is not None
+    assert (outcome.cancelled, outcome.children, outcome.run.status) == (False, 1, "succeeded")
     statuses = [c["status"] for c in await fanout.children(redis, parent.id)]
     assert statuses == ["cancelled", "succeeded"]
+    with pytest.raises(RunNotCancellable):
+        await cancel.cancel(store, parent.id)
 
 
 def test_api_rules_gives_next_run_of_schedule_rules(serve_app: ServeApp, tmp_path: Path) -> None:
@@ -130,7 +144,7 @@ async def test_dashboard_shows_waiting_and_children_and_cancels_with_csrf(
     assert "next run" in rules_page and "cron 30 2 * * * (Europe/Athens)" in rules_page
     assert refused.status_code == 403
     assert done.status_code == 303
-    assert "The run was cancelled" in after and "Cancel run" not in after
+    assert "Cancelled: nothing more of the run" in after and "Cancel run" not in after
     assert twice.status_code == 409
 
 
@@ -150,7 +164,6 @@ async def test_cancel_with_hostile_ids_is_a_plain_404(
 
 async def test_a_run_resuming_this_second_cannot_be_cancelled(redis: Redis) -> None:
     """A waiting run whose time has come is refused (its job may hold it already)."""
-    from bridge.exceptions import RunNotCancellable
     from bridge.executor import cancel
 
     run, _ = await _waiting_run(redis)
