@@ -79,7 +79,7 @@ async def test_sigkill_every_process_during_a_delay_still_resumes_once_on_time(
     store: Redis,
     valkey: RestartableValkey,
 ) -> None:
-    """Runs parked by `delay: 8s`; web and worker SIGKILLed, Valkey restarted; each run
+    """Runs parked by `delay: 15s`; web and worker SIGKILLed, Valkey restarted; each run
     still sends its next step once, within a second of its resume time."""
     url, receiver = receivers()
     rules = tmp_path / "rules.yml"
@@ -88,7 +88,7 @@ async def test_sigkill_every_process_during_a_delay_still_resumes_once_on_time(
   - name: later
     on: webhook.{HOOK}
     do:
-      - delay: 8s
+      - delay: 15s
       - webhook: {{url: "{url}/after", body: {{seq: "{{{{ event.data.seq }}}}"}}}}
 """)
     )
