@@ -1,7 +1,8 @@
 """The run record: one event through one rule, its checkpoint and its steps' state.
 
 A run's id is `<event id>:<rule name>` (a replay adds `:replay-<n>`), so the router can
-create it "if absent" and a duplicate stream entry or a second router does nothing. The
+create it "if absent" and a duplicate stream entry or a second router does nothing. A
+`for_each` child's id is `<parent run id>:each<step>:<index>` (`fanout.py`). The
 record is the executor's idempotency store and checkpoint; arq job ids are not (they are
 forgotten after a while). Everything stored passes through `bridge.redaction` first.
 """
