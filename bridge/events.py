@@ -135,6 +135,15 @@ class EventStore:
             raise StoreUnavailable(f"event store unavailable: {exc}") from exc
         return [bool(flag) for flag in created]
 
+    async def stage(self, pipe: Any, events: Sequence[Event]) -> None:
+        """Queue `store_many` on a pipeline (e.g. in the transaction of a dead letter)."""
+        keys = [constants.EVENTS_BY_TIME, constants.EVENT_STREAM]
+        args: list[str | int | float] = [self.retention_seconds, time.time()]
+        for event in events:
+            keys.append(constants.EVENT_KEY + event.id)
+            args += (event.to_json(), event.id)
+        await self._store_script(keys=keys, args=args, client=pipe)
+
     async def prune(self) -> int:
         """Drop time-index entries of events past the retention (their keys expired)."""
         cutoff = time.time() - self.retention_seconds

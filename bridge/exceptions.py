@@ -156,3 +156,7 @@ class TargetRefused(DeliveryError):
 
 class VerificationError(BridgeError):
     """An inbound webhook failed verification (bad or missing signature, stale timestamp)."""
+
+
+class RunNotCancellable(BridgeError):
+    """A cancel asked of a run that already finished or is running a step right now."""

@@ -3,6 +3,9 @@
     bridge worker                      -> run_worker(settings)   (blocking)
     await run_worker_async(settings, redis_url, stop)            (for `bridge up`)
 
+Every worker also runs the scheduler of `on: schedule` rules (`bridge.scheduler`): any
+number of workers fire each tick once, since they coordinate through Redis alone.
+
 arq is tuned for latency: `poll_delay` 0.02 s, `max_jobs` = BRIDGE_WORKER_CONCURRENCY,
 JSON jobs, results not kept (the run records are the idempotency store).
 
@@ -143,6 +146,7 @@ async def run_worker_async(
             ),
             name="job-leases",
         ),
+        asyncio.create_task(_schedule(pool, rules, settings, stop), name="scheduler"),
     ]
     logger.info("worker started: router %s, up to %d jobs", router.consumer, arq.worker.max_jobs)
     try:
@@ -229,6 +233,16 @@ async def _prune(pool: ArqRedis, settings: Settings, stop: asyncio.Event) -> Non
             logger.warning("index prune skipped: %s", exc)
             continue
         logger.debug("pruned %d index entries of expired records", removed)
+
+
+async def _schedule(
+    pool: ArqRedis, rules: RulesSource, settings: Settings, stop: asyncio.Event
+) -> None:
+    """Fire `on: schedule` ticks (bridge/scheduler): every worker runs it, Redis dedupes."""
+    from bridge.scheduler.service import Scheduler
+
+    events = EventStore(pool, int(settings.retention_days * 86400))
+    await Scheduler(pool, rules, events).run(stop)
 
 
 def run_worker(settings: Settings, *, job_timeout: float | None = None) -> int:

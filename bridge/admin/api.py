@@ -4,7 +4,8 @@
     GET    /api/events/{id}
     POST   /api/events/{id}/replay     run the event through the current rules again
     GET    /api/runs                   ?status=&rule=&event_type=&since=&until=&limit=&cursor=
-    GET    /api/runs/{id}              the run with every attempt
+    GET    /api/runs/{id}              the run with every attempt (and its for_each children)
+    POST   /api/runs/{id}/cancel       cancel a queued, retrying or waiting run (409 otherwise)
     GET    /api/dlq                    ?limit=&cursor=
     POST   /api/dlq/replay             replay every dead letter
     POST   /api/dlq/{id}/replay
@@ -32,6 +33,7 @@ from bridge.admin.responses import NotFound, guarded, json_error
 from bridge.admin.serializers import SafeJSONResponse as JSONResponse
 from bridge.admin.serializers import ruleset_to_dict
 from bridge.admin.state import events_of, redis_of, rules_watcher_of
+from bridge.scheduler.service import add_schedules
 from bridge.settings import Settings
 
 logger = logging.getLogger("bridge.admin.api")
@@ -62,7 +64,9 @@ async def rules(request: Request) -> Response:
     watcher = rules_watcher_of(request)
     ruleset = getattr(watcher, "current", None)
     errors = list(getattr(watcher, "errors", None) or [])
-    return JSONResponse(ruleset_to_dict(ruleset, errors, str(request.base_url)))
+    data = ruleset_to_dict(ruleset, errors, str(request.base_url))
+    add_schedules(data, ruleset)
+    return JSONResponse(data)
 
 
 async def pollers(request: Request) -> Response:
@@ -88,6 +92,7 @@ def admin_routes(settings: Settings) -> list[BaseRoute]:
         Route("/events/{event_id:path}/replay", guard(history_api.replay_event), methods=["POST"]),
         Route("/events/{event_id:path}", guard(event_detail), methods=["GET"]),
         Route("/runs", guard(history_api.runs_list), methods=["GET"]),
+        Route("/runs/{run_id:path}/cancel", guard(history_api.run_cancel), methods=["POST"]),
         Route("/runs/{run_id:path}", guard(history_api.run_detail), methods=["GET"]),
         Route("/dlq", guard(history_api.dlq_list), methods=["GET"]),
         Route("/dlq/replay", guard(history_api.dlq_replay_all), methods=["POST"]),

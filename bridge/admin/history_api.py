@@ -9,10 +9,11 @@ from starlette.responses import Response
 
 from bridge.admin import runs_query
 from bridge.admin.paging import BadQuery, parse_limit, parse_time
-from bridge.admin.responses import NotFound, Unavailable
+from bridge.admin.responses import NotFound, Unavailable, json_error
 from bridge.admin.serializers import SafeJSONResponse as JSONResponse
 from bridge.admin.state import events_of, redis_of, rules_watcher_of, run_store_of
-from bridge.executor import dlq, router
+from bridge.exceptions import RunNotCancellable
+from bridge.executor import cancel, dlq, fanout, router
 
 logger = logging.getLogger("bridge.admin.history_api")
 
@@ -49,7 +50,30 @@ async def run_detail(request: Request) -> Response:
     run = await runs_query.get_run(redis_of(request), run_id)
     if run is None:
         raise NotFound(f"no run with id {run_id!r} (unknown, or older than the retention)")
+    children = await fanout.children(redis_of(request), run_id)
+    if children:
+        run["children"] = children
     return JSONResponse(run)
+
+
+async def run_cancel(request: Request) -> Response:
+    """Cancel a queued, retrying or waiting run and its unfinished for_each children; 409
+    when nothing could be cancelled (running, finished, or about to resume)."""
+    run_id = request.path_params["run_id"]
+    try:
+        outcome = await cancel.cancel(run_store_of(request), run_id, who="the admin API")
+    except RunNotCancellable as exc:
+        return json_error(409, str(exc))
+    if outcome is None:
+        raise NotFound(f"no run with id {run_id!r} (unknown, or older than the retention)")
+    return JSONResponse(
+        {
+            "run_id": run_id,
+            "cancelled": outcome.cancelled,
+            "status": outcome.run.status,
+            "children_cancelled": outcome.children,
+        }
+    )
 
 
 async def dlq_list(request: Request) -> Response:

@@ -42,6 +42,8 @@ _STATUS_CLASS = {
     "queued": "info",
     "pending": "info",
     "retrying": "warn",
+    "waiting": "info",
+    "cancelled": "muted",
     "backoff": "warn",
     "standby": "muted",
     "skipped": "muted",

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -16,10 +16,12 @@ from bridge.admin import runs_query
 from bridge.admin.history_api import parse_offset
 from bridge.admin.paging import parse_limit
 from bridge.admin.responses import NotFound
-from bridge.admin.state import events_of, redis_of, rules_watcher_of
+from bridge.admin.state import events_of, redis_of, rules_watcher_of, run_store_of
 from bridge.dashboard import dlq_views
-from bridge.dashboard.guard import Endpoint, View, is_fragment
+from bridge.dashboard.guard import Endpoint, View, is_fragment, message_page
 from bridge.dashboard.render import SECURITY_HEADERS, page
+from bridge.exceptions import RunNotCancellable
+from bridge.executor import cancel, fanout
 
 logger = logging.getLogger("bridge.dashboard.runs_views")
 
@@ -72,6 +74,7 @@ async def run_page(request: Request, session: dict[str, Any]) -> Response:
     if run is None:
         raise NotFound(f"No run with id {run_id!r}: unknown, or older than the retention.")
     event = await events_of(request).get(str(run.get("event_id")))
+    children = await fanout.children(redis_of(request), run_id)
     attempts: dict[int, list[dict[str, Any]]] = {}
     for attempt in run.get("attempts", []):
         attempts.setdefault(int(attempt.get("step", 0)), []).append(attempt)
@@ -82,9 +85,30 @@ async def run_page(request: Request, session: dict[str, Any]) -> Response:
         "event": event.to_dict() if event else None,
         "attempts": attempts,
         "letter_id": await dlq_views.letter_of_run(request, run_id),
-        "notice": dlq_views.NOTICES.get(request.query_params.get("done", "")),
+        "notice": NOTICES.get(request.query_params.get("done", ""))
+        or dlq_views.NOTICES.get(request.query_params.get("done", "")),
+        "children": children,
+        "cancellable": run.get("status") in cancel.CANCELLABLE
+        or any(c["status"] in cancel.CANCELLABLE for c in children),
     }
     return page(request, "run.html", context)
+
+
+#: Notices of the run page's own actions.
+NOTICES = {"cancelled": "Cancelled: nothing more of the run, or of its unfinished items, will run."}
+
+
+async def cancel_run(request: Request, session: dict[str, Any]) -> Response:
+    """Cancel a queued, retrying or waiting run and its unfinished for_each children."""
+    run_id = request.path_params["run_id"]
+    try:
+        outcome = await cancel.cancel(run_store_of(request), run_id, who="the dashboard")
+    except RunNotCancellable as exc:
+        return message_page(request, 409, "The run cannot be cancelled", f"{exc}.")
+    if outcome is None:
+        raise NotFound(f"No run with id {run_id!r}: unknown, or older than the retention.")
+    target = f"/runs/{quote(run_id, safe='')}?done=cancelled"
+    return RedirectResponse(target, status_code=303, headers=SECURITY_HEADERS)
 
 
 async def replay_event(request: Request, session: dict[str, Any]) -> Response:
@@ -101,6 +125,7 @@ def routes(
     """Runs and dead-letter routes."""
     return [
         Route("/runs", guard(runs_page), methods=["GET"]),
+        Route("/runs/{run_id:path}/cancel", change(cancel_run), methods=["POST"]),
         Route("/runs/{run_id:path}", guard(run_page), methods=["GET"]),
         *dlq_views.routes(guard, change),
     ]

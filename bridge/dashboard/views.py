@@ -28,6 +28,7 @@ from bridge.dashboard.auth import end_session, read_session, safe_next, start_se
 from bridge.dashboard.charts import throughput_svg
 from bridge.dashboard.guard import disabled_page, is_fragment, message_page, protected
 from bridge.dashboard.render import SECURITY_HEADERS, page
+from bridge.scheduler.service import add_schedules
 from bridge.settings import Settings
 
 logger = logging.getLogger("bridge.dashboard.views")
@@ -134,6 +135,7 @@ async def rules_page(request: Request, session: dict[str, Any]) -> Response:
     ruleset = getattr(watcher, "current", None)
     errors = list(getattr(watcher, "errors", None) or [])
     data = ruleset_to_dict(ruleset, errors, str(request.base_url))
+    add_schedules(data, ruleset)
     return page(request, "rules.html", {"session": session, "nav": "rules", "data": data})
 
 

@@ -1,7 +1,8 @@
 """The run record: one event through one rule, its checkpoint and its steps' state.
 
 A run's id is `<event id>:<rule name>` (a replay adds `:replay-<n>`), so the router can
-create it "if absent" and a duplicate stream entry or a second router does nothing. The
+create it "if absent" and a duplicate stream entry or a second router does nothing. A
+`for_each` child's id is `<parent run id>:each<step>:<index>` (`fanout.py`). The
 record is the executor's idempotency store and checkpoint; arq job ids are not (they are
 forgotten after a while). Everything stored passes through `bridge.redaction` first.
 """
@@ -32,10 +33,22 @@ class RunStatus(StrEnum):
     dead = "dead"
     #: Nothing ran: every step's `if:` was false.
     skipped = "skipped"
+    #: Parked by a `delay`/`delay_until` step until `next_attempt_at` (no worker held).
+    waiting = "waiting"
+    #: A person cancelled it (dashboard or admin API) before it finished.
+    cancelled = "cancelled"
 
 
 #: Statuses after which no job touches the run (until a person replays it).
-FINISHED = frozenset({RunStatus.succeeded, RunStatus.failed, RunStatus.dead, RunStatus.skipped})
+FINISHED = frozenset(
+    {
+        RunStatus.succeeded,
+        RunStatus.failed,
+        RunStatus.dead,
+        RunStatus.skipped,
+        RunStatus.cancelled,
+    }
+)
 
 
 def run_id_for(event_id: str, rule: str, replay: int | None = None) -> str:
@@ -86,6 +99,14 @@ class Run:
     next_attempt_at: float | None = None
     error: str | None = None
     replay_of: str | None = None
+    #: A `for_each` child run: its parent run, the parent's step index, the item and its
+    #: position (see `bridge.executor.fanout`).
+    parent: str | None = None
+    parent_step: int | None = None
+    item: Any = None
+    index: int | None = None
+    #: Resume time (unix s) of the `delay` step the run is parked at (`delays.py`).
+    wake_at: float | None = None
 
     def step(self, index: int, key: str, action: str) -> StepState:
         """The state of step `index`, created when first reached."""

@@ -7,7 +7,8 @@ its arq job `run:<event id>:<rule>:0`, created together only if the run does not
 (`RunStore.create_many`), so a duplicate entry, a second router or a re-delivery is a
 no-op. Entries are XACKed (and deleted, keeping the stream short) only after that.
 Entries a dead router left pending are taken over with XAUTOCLAIM after `claim_idle`.
-Every `sweep_interval` it also re-queues runs whose arq job was lost (`sweeper.py`).
+Every `sweep_interval` it also re-queues runs whose arq job was lost (`sweeper.py`), and
+resumes overdue waiting runs whose job was lost (`delays.rescue_overdue`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from redis.exceptions import RedisError, ResponseError
 
 from bridge import constants
 from bridge.events import Event
-from bridge.executor import keys, sweeper
+from bridge.executor import delays, keys, sweeper
 from bridge.executor.history import RunStore
 from bridge.executor.records import Run, run_id_for
 from bridge.executor.runner import RulesSource
@@ -86,6 +87,7 @@ class Router:
                 if time.monotonic() - self._last_sweep > self.sweep_interval:
                     self._last_sweep = time.monotonic()
                     await sweeper.rescue(self.store)
+                    await delays.rescue_overdue(self.store)
             except (RedisError, OSError) as exc:
                 logger.warning("router: Redis error (%s); retrying in 1 s", exc)
                 self._own_pending = True

@@ -13,6 +13,11 @@
    number) in the same transaction as the checkpoint (see `retry.py` for why); a permanent
    failure or the last attempt moves the run, whole, to the dead-letter queue.
 
+Flow steps are decided in `flowsteps.py`: a `delay`/`delay_until` parks the run as
+`waiting` with a deferred job (`delays.py`), a `for_each` creates one child run per item
+(`fanout.py`; a child runs the nested steps). A dead letter stores its
+`bridge.run.dead_lettered` event in the same transaction (`system_events.py`).
+
 Crash safety: a worker killed mid-step leaves the arq job in its queue; arq runs it again
 once `arq:in-progress:<job>` expires (its lease: 10 s unrenewed, see leases.py). The step
 then runs again with the same `webhook-id`, so receivers can drop the duplicate; the
@@ -31,7 +36,7 @@ from redis.asyncio import Redis
 
 from bridge.events import EventStore
 from bridge.exceptions import TemplateError
-from bridge.executor import actions, webhook
+from bridge.executor import actions, delays, fanout, flowsteps, system_events, webhook
 from bridge.executor.history import RunStore
 from bridge.executor.limits import Admission, Limiter
 from bridge.executor.records import FINISHED, Run, RunStatus, StepState
@@ -103,6 +108,11 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
     if event is None or rule is None:
         why = "the event is no longer stored" if event is None else "the rule is not loaded"
         return await _give_up(ex, run, old, pending, None, f"{why}; nothing to run", False)
+    steps = fanout.steps_of(rule, run)
+    if steps is None:
+        why = "the rule's for_each step is gone; nothing to run"
+        return await _give_up(ex, run, old, pending, None, why, False)
+    parent_outputs = await fanout.parent_outputs(ex.store, run)
     if old == RunStatus.queued:
         pending.count("runs_started")
     run.status, run.next_attempt_at = RunStatus.running.value, None
@@ -111,12 +121,16 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
     step_cap = ex.job_timeout - 2 * margin  # the longest one step may take
     ran = 0
     event_dict = event.to_dict()
-    while run.next_step < len(rule.steps):
-        step = rule.steps[run.next_step]
+    while run.next_step < len(steps):
+        step = steps[run.next_step]
         state = run.step(step.index, step.key, step.action)
         context = make_context(event_dict, run.outputs)
+        fanout.child_context(run, context, parent_outputs)
+        verdict = None
         try:  # off the event loop, within the render budget (bridge/rules/budget.py)
             params = await render_off_loop(_render_or_skip, step, context)
+            if params is not None and step.flow is not None:
+                verdict = await flowsteps.run_flow_step(ex.store, run, step, context)
         except TemplateError as exc:  # its message may quote a ${VAR} value
             why = redact_text(str(exc), ex.secrets + tuple(ruleset.env_values))
             return await _give_up(ex, run, old, pending, step.index, why, False)
@@ -124,6 +138,18 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
             state.status = RunStatus.skipped.value
             pending.attempts.append(_record(run, state, outcome="skipped"))
             pending.count("steps_skipped")
+            run.next_step += 1
+            continue
+        if verdict is not None:
+            if verdict.error is not None:
+                why = redact_text(verdict.error, ex.secrets + tuple(ruleset.env_values))
+                return await _give_up(ex, run, old, pending, step.index, why, False)
+            if verdict.wake is not None:
+                return await _park(ex, run, old, pending, state, verdict.wake)
+            run.outputs[step.key] = verdict.output
+            state.status, state.error = RunStatus.succeeded.value, None
+            pending.attempts.append(_record(run, state, outcome="succeeded"))
+            pending.count("steps_succeeded")
             run.next_step += 1
             continue
         remaining = deadline - time.monotonic()
@@ -315,9 +341,12 @@ async def _give_up(
         "time": time.time(),
         "run": run.to_dict(),
     }
-    await ex.store.save(
-        run, old, attempts=pending.attempts, counters=pending.counters, dead_letter=letter
-    )
+    async with ex.redis.pipeline(transaction=True) as pipe:
+        ex.store.stage(
+            pipe, run, old, attempts=pending.attempts, counters=pending.counters, dead_letter=letter
+        )
+        await system_events.stage_dead_lettered(pipe, ex.events, run, message, step_index)
+        await pipe.execute()
     logger.warning("run %s %s: %s", run.id, status.value, message)
     return status.value
 
@@ -335,3 +364,17 @@ async def _defer(
         run, old, attempts=pending.attempts, counters=pending.counters, enqueue_after=delay
     )
     return "deferred"
+
+
+async def _park(
+    ex: Executor, run: Run, old: str, pending: _Pending, state: StepState, wake: float
+) -> str:
+    """A delay step: park the run until `wake` with a deferred job; no worker is held."""
+    state.status = RunStatus.waiting.value
+    defer = delays.park_fields(run, wake)
+    pending.count("runs_parked")
+    await ex.store.save(
+        run, old, attempts=pending.attempts, counters=pending.counters, enqueue_after=defer
+    )
+    logger.info("run %s waiting until %s", run.id, delays.iso(wake))
+    return "waiting"

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from bridge.exceptions import UnknownAction
 from bridge.perfex.catalogue import OPERATIONS, Operation, get_operation
-from bridge.rules import matching, templates
+from bridge.rules import flow, matching, templates
+from bridge.rules import schedules as flow_rules
 from bridge.rules.model import RetryOverride, Rule, Step, WebhookParams
 from bridge.rules.problems import (
     Problems,
@@ -47,9 +48,10 @@ class RawRule(BaseModel):
     if_: str | bool | None = Field(default=None, alias="if")
     do: list[Any] = Field(min_length=1)
     description: str | None = None
+    schedule: Any = None
 
 
-_RULE_KEYS = ("name", "on", "if", "do", "description")
+_RULE_KEYS = ("name", "on", "if", "do", "description", "schedule")
 
 
 @dataclass(slots=True)
@@ -98,7 +100,9 @@ def build_rule(raw: Any, file: str, line: int, order: int, ctx: RuleContext) -> 
             )
         else:
             ctx.seen[name] = f"{file}:{node_line(raw, line)}"
-    on = _check_on(raw, file, label, ctx)
+    schedule = flow_rules.check_schedule(raw, file, label, problems)
+    scheduled = flow_rules.names_schedule(raw)
+    on = (f"schedule.{name}",) if scheduled else _check_on(raw, file, label, ctx)
     scope = Scope(problems, ctx.environ, file)
     condition = None
     if raw.get("if") is not None:
@@ -124,6 +128,7 @@ def build_rule(raw: Any, file: str, line: int, order: int, ctx: RuleContext) -> 
         file=file,
         line=node_line(raw, line),
         order=order,
+        schedule=schedule,
     )
 
 
@@ -155,10 +160,12 @@ def build_step(
     if not isinstance(raw, dict):
         problems.error(file, line, f"{what}: must be a mapping with one action key")
         return None
+    if flow.flow_key(raw) is not None:
+        return flow.build_flow_step(raw, index, ids, line, scope, label, build_step)
     before = len(problems.errors)
     actions = _action_keys(raw, file, what, problems)
     step_id = _check_id(raw, ids, file, what, problems)
-    scope = Scope(problems, scope.environ, file, earlier=tuple(ids))
+    scope = Scope(problems, scope.environ, file, names=scope.names, earlier=tuple(ids))
     condition = None
     if raw.get("if") is not None:
         condition = compile_condition(raw["if"], scope, key_line(raw, "if"), f"{what} if")

@@ -66,6 +66,8 @@ BRIDGE_EVENT_TYPES = frozenset(
         "bridge.poller.failed",  #: a poller could not reach Perfex for a while
         "bridge.run.failed",  #: a rule's run gave up and went to the dead-letter queue
         "bridge.rules.reloaded",  #: the rules were reloaded
+        "bridge.run.dead_lettered",  #: a run moved to the dead-letter queue (executor)
+        "bridge.poller.stopped",  #: a poller stopped for good or failed > 10 min (poller)
     }
 )
 _PATTERN = re.compile(r"^[A-Za-z0-9_*-]+(\.[A-Za-z0-9_*-]+)*$")

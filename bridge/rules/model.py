@@ -139,6 +139,8 @@ class Step:
     operation: Operation | None = field(default=None, repr=False)
     file: str = ""
     line: int = 0
+    #: For `delay`, `delay_until` and `for_each` steps: a `bridge.rules.flow` Delay/ForEach.
+    flow: Any = field(default=None, repr=False)
 
     @property
     def key(self) -> str:
@@ -165,6 +167,9 @@ class Rule:
     line: int = 0
     #: Position among all loaded rules (file order): results keep this order.
     order: int = 0
+    #: For `on: schedule`: a `bridge.scheduler.spec.Schedule` (`on` is then
+    #: `schedule.<name>`, the type of its tick events).
+    schedule: Any = None
 
     @property
     def source(self) -> str:

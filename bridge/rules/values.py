@@ -24,6 +24,11 @@ from bridge.rules.problems import Problems, item_line, key_line, suggest
 
 logger = logging.getLogger("bridge.rules.values")
 
+#: Names that exist in some places only, and where.
+_ONLY_IN = {
+    "item": "; item exists only in the do: steps of a for_each",
+    "index": "; index exists only in the do: steps of a for_each",
+}
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
@@ -79,7 +84,7 @@ def check_template(source: str, scope: Scope, line: int, what: str) -> bool:
             scope.file,
             line,
             f"{what}: unknown name {name!r} in template{suggest(name, scope.names)}"
-            f" (the context has {known})",
+            f" (the context has {known}){_ONLY_IN.get(name, '')}",
         )
         ok = False
     if "steps" in scope.names:

@@ -125,6 +125,8 @@ rules:
         for n in range(5):
             await store_event(redis, f"p{n}", n=n)
         await wait_for(lambda: _count(redis, 8))
+        # 5 lead events, and the bridge.run.dead_lettered event of each of the 3 failures
+        await wait_for(lambda: _routed(redis, 8))
     page = await history.list_runs(redis, limit=3)
     assert page.total == 8 and len(page.runs) == 3 and page.next_cursor == 3
     seen = [r["id"] for r in page.runs]
@@ -147,13 +149,17 @@ rules:
     assert counts["succeeded"] == 5 and counts["failed"] == 3 and counts["running"] == 0
     stats = await history.stats(redis)
     assert stats["steps_succeeded"] == 5 and stats["dead_letters"] == 3
-    assert stats["events_routed"] == 5 and stats["runs_started"] == 8
+    assert stats["events_routed"] == 8 and stats["runs_started"] == 8
     with pytest.raises(ValueError, match="unknown run status"):
         await history.list_runs(redis, status="bogus")
 
 
 async def _status(redis: Redis, run_id: str, status: str) -> bool:
     return await run_status(redis, run_id) == status
+
+
+async def _routed(redis: Redis, events: int) -> bool:
+    return (await history.stats(redis)).get("events_routed") == events
 
 
 async def _count(redis: Redis, finished: int) -> bool:

@@ -30,7 +30,7 @@ from bridge.loopback.receiver import Delivery
 logger = logging.getLogger("bridge.tests.system.ledger")
 
 #: Run statuses that mean "not finished yet".
-PENDING = frozenset({"queued", "running", "retrying"})
+PENDING = frozenset({"queued", "running", "retrying", "waiting"})
 #: Run statuses of the dead-letter queue.
 DEAD = frozenset({"failed", "dead"})
 
