@@ -143,3 +143,7 @@ class TargetRefused(DeliveryError):
 
 class VerificationError(BridgeError):
     """An inbound webhook failed verification (bad or missing signature, stale timestamp)."""
+
+
+class UnknownEventType(BridgeError):
+    """An event type the bridge cannot produce (asked of the builder's samples)."""
