@@ -179,7 +179,7 @@
     chosen.appendChild(h("p", { "class": "alert alert-ok" }, "Runs when: ", h("strong", { text: t.title })));
     if (t.needs) { box.appendChild(h("p", { "class": "muted small", text: "Needs: " + t.needs })); }
     if (t.kind === "new_hook" || S.hook) {
-      box.appendChild(hookForm(S.hook, t.schemes || Object.keys(SCHEMES_TEXT)));
+      box.appendChild(hookForm(S.hook, t.schemes || Object.keys(SCHEMES_TEXT), t.scheme_titles || {}));
     } else if (t.kind === "schedule") {
       box.appendChild(scheduleForm());
     } else {
@@ -197,7 +197,7 @@
     }
   }
 
-  function hookForm(hook, schemes) {
+  function hookForm(hook, schemes, titles) {
     var wrap = h("fieldset", { "class": "hook-form" }, h("legend", { text: "The inbound hook" }));
     var urlLine = h("p", { "class": "hook-url" });
     var secretLine = h("span", { "class": "secret-state", "aria-live": "polite" });
@@ -220,7 +220,7 @@
       on: { input: function (e) { hook.name = e.target.value.trim(); refresh(); }, change: loadSample }
     });
     var scheme = h("select", { id: "hook-verify", on: { change: function (e) { hook.verify = e.target.value; refresh(); } } },
-      schemes.map(function (s) { var o = h("option", { value: s, text: SCHEMES_TEXT[s] || s }); o.selected = s === hook.verify; return o; }));
+      schemes.map(function (s) { var o = h("option", { value: s, text: s + ": " + (titles[s] || SCHEMES_TEXT[s] || s) }); o.selected = s === hook.verify; return o; }));
     var secret = h("input", {
       id: "hook-secret", type: "text", value: hook.secretVar, placeholder: "GITHUB_WEBHOOK_SECRET", spellcheck: "false",
       "aria-describedby": "hook-secret-help",
@@ -252,7 +252,17 @@
     var tz = h("input", { id: "sched-tz", type: "text", list: "tz-list", value: sc.timezone,
       on: { input: function (e) { sc.timezone = e.target.value.trim(); } } });
     var dl = h("datalist", { id: "tz-list" }, zones.map(function (z) { return h("option", { value: z }); }));
-    return h("fieldset", { "class": "hook-form" }, h("legend", { text: "The schedule" }),
+    var presets = (S.trigger && S.trigger.presets) || [];
+    var preset = presets.length ? h("div", { "class": "field" }, h("label", { "for": "sched-preset", text: "Common schedules" }),
+      h("select", { id: "sched-preset", on: { change: function (e) {
+        var p = presets[Number(e.target.value)];
+        if (!p) { return; }
+        sc.mode = p.schedule.cron ? "cron" : "every";
+        if (p.schedule.cron) { sc.cron = p.schedule.cron; } else { sc.every = p.schedule.every; }
+        renderTriggerExtra();
+        $("sched-preset").focus();
+      } } }, h("option", { value: "", text: "Choose…" }), presets.map(function (p, i) { return h("option", { value: String(i), text: p.title }); }))) : null;
+    return h("fieldset", { "class": "hook-form" }, h("legend", { text: "The schedule" }), preset,
       h("div", { "class": "grid3" },
         h("div", { "class": "field" }, h("label", { "for": "sched-mode", text: "Kind of schedule" }), mode),
         sc.mode === "cron"
