@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from bridge.exceptions import UnknownAction
 from bridge.perfex.catalogue import OPERATIONS, Operation, get_operation
@@ -47,9 +47,10 @@ class RawRule(BaseModel):
     if_: str | bool | None = Field(default=None, alias="if")
     do: list[Any] = Field(min_length=1)
     description: str | None = None
+    enabled: StrictBool = True
 
 
-_RULE_KEYS = ("name", "on", "if", "do", "description")
+_RULE_KEYS = ("name", "on", "if", "do", "description", "enabled")
 
 
 @dataclass(slots=True)
@@ -99,7 +100,9 @@ def build_rule(raw: Any, file: str, line: int, order: int, ctx: RuleContext) -> 
         else:
             ctx.seen[name] = f"{file}:{node_line(raw, line)}"
     on = _check_on(raw, file, label, ctx)
-    scope = Scope(problems, ctx.environ, file)
+    enabled = raw.get("enabled") is not False
+    # A disabled rule may name variables not set yet: a warning until it is switched on.
+    scope = Scope(problems, ctx.environ, file, optional_env=not enabled)
     condition = None
     if raw.get("if") is not None:
         condition = compile_condition(raw["if"], scope, key_line(raw, "if"), f"{label} if")
@@ -124,6 +127,7 @@ def build_rule(raw: Any, file: str, line: int, order: int, ctx: RuleContext) -> 
         file=file,
         line=node_line(raw, line),
         order=order,
+        enabled=enabled,
     )
 
 
@@ -158,7 +162,9 @@ def build_step(
     before = len(problems.errors)
     actions = _action_keys(raw, file, what, problems)
     step_id = _check_id(raw, ids, file, what, problems)
-    scope = Scope(problems, scope.environ, file, earlier=tuple(ids))
+    scope = Scope(
+        problems, scope.environ, file, earlier=tuple(ids), optional_env=scope.optional_env
+    )
     condition = None
     if raw.get("if") is not None:
         condition = compile_condition(raw["if"], scope, key_line(raw, "if"), f"{what} if")

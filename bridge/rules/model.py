@@ -163,6 +163,8 @@ class Rule:
     line: int = 0
     #: Position among all loaded rules (file order): results keep this order.
     order: int = 0
+    #: `enabled: false` keeps the rule loaded and checked, but it never matches.
+    enabled: bool = True
 
     @property
     def source(self) -> str:
@@ -195,7 +197,7 @@ class Ruleset:
     index: RuleIndex[Rule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.index = RuleIndex(self.rules)
+        self.index = RuleIndex(rule for rule in self.rules if rule.enabled)
 
     def candidates(self, event_type: str) -> list[Rule]:
         """Rules whose `on:` matches the type, in file order; no `if:` evaluated."""
