@@ -20,6 +20,7 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets
 import tempfile
 from collections.abc import Iterator
@@ -194,6 +195,16 @@ async def _invite(base: str) -> None:
     await _say(f"your turn: build your own rule at {base}/rules/new (see above)")
 
 
+def _switched_on(source: Path, target: Path) -> Path:
+    """A copy of the example rules with every one switched on (they ship `enabled: false`
+    until their secrets are set; the demo sets them). The user's rules/ stay untouched."""
+    target.mkdir()
+    for path in sorted(source.glob("*.yml")):
+        text = re.sub(r"(?m)^ +enabled: false.*\n", "", path.read_text(encoding="utf-8"))
+        (target / path.name).write_text(text, encoding="utf-8")
+    return target
+
+
 def _settings(sandbox: str, data_dir: Path, admin_token: str) -> Settings:
     port = int(os.environ.get("BRIDGE_PORT", "8000"))
     return load_settings(
@@ -202,7 +213,7 @@ def _settings(sandbox: str, data_dir: Path, admin_token: str) -> Settings:
         perfex_token=SANDBOX_TOKEN,
         redis_url=None,
         data_dir=data_dir,
-        rules=_rules_dir(),
+        rules=_switched_on(_rules_dir(), data_dir / "rules"),
         poll_interval=2,
         reconcile_interval=10,
         host="127.0.0.1",
