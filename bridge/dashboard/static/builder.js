@@ -7,6 +7,12 @@
   var CSRF = "";
   var OPS = ["==", "!=", "contains", "not contains", "starts with", ">", ">=", "<", "<=",
     "is empty", "is not empty"];
+  // What the lists show before anything is searched: the everyday choices.
+  var POPULAR_TRIGGERS = ["perfex.leads.created", "perfex.customers.created", "perfex.tickets.created",
+    "perfex.tickets.reply_created", "perfex.tasks.updated", "perfex.invoices.paid", "perfex.leads.status_changed",
+    "schedule", "webhook.{name}"];
+  var POPULAR_ACTIONS = ["perfex.tasks.create", "webhook", "perfex.leads.create", "perfex.tickets.reply",
+    "perfex.customers.create", "perfex.payments.create", "perfex.tasks.update", "perfex.leads.update", "delay", "for_each"];
   var NO_VALUE = { "is empty": true, "is not empty": true };
   var SCHEMES_TEXT = {
     none: "none (anyone with the URL)", token: "token (Authorization: Bearer)",
@@ -87,6 +93,11 @@
     var hay = words(parts.join(" "));
     return q.split(/\s+/).every(function (w) { return hay.indexOf(w) >= 0; });
   }
+  function friendlyPath(path) {
+    if (path === "if") { return "the condition (step 2)"; }
+    var m = /^do\[(\d+)\]\.(?:.*\.)?([A-Za-z0-9_]+)$/.exec(path || "");
+    return m ? m[2] + " of step " + (Number(m[1]) + 1) : path;
+  }
   function secretsSet(names) {
     var wanted = names.filter(function (n) { return /^[A-Z_][A-Z0-9_]*$/.test(n); });
     if (!wanted.length) { return Promise.resolve({}); }
@@ -143,8 +154,11 @@
     var list = clear($("trigger-list"));
     var query = $("trigger-search").value;
     var shown = 0;
+    var chosenType = S.trigger ? S.trigger.type : null;
     S.catalogue.triggers.forEach(function (t) {
-      if (!matches(query, [t.title, t.type, t.group, t.description || ""])) { return; }
+      if (!query.trim()) {
+        if (chosenType ? t.type !== chosenType : POPULAR_TRIGGERS.indexOf(t.type) < 0 && t.kind !== "webhook") { return; }
+      } else if (!matches(query, [t.title, t.type, t.group, t.description || ""])) { return; }
       if (shown >= 40 && !(S.trigger && S.trigger.type === t.type)) { return; }
       shown += 1;
       var id = nextId("trig");
@@ -159,6 +173,11 @@
           t.description ? h("span", { "class": "choice-desc muted small", text: t.description }) : null)));
     });
     if (!shown) { list.appendChild(h("p", { "class": "empty", text: "No trigger matches that search." })); }
+    if (!query.trim()) {
+      list.appendChild(h("p", { "class": "muted small list-hint", text: chosenType
+        ? "Search to choose another trigger (" + S.catalogue.triggers.length + " in all)."
+        : "The everyday ones; search for the other " + (S.catalogue.triggers.length - shown) + "." }));
+    }
   }
 
   function chooseTrigger(t, fresh) {
@@ -176,7 +195,8 @@
     var chosen = clear($("trigger-chosen"));
     var t = S.trigger;
     if (!t) { return; }
-    chosen.appendChild(h("p", { "class": "alert alert-ok" }, "Runs when: ", h("strong", { text: t.title })));
+    var title = S.hook && S.hook.name && !S.hook.fresh ? t.title : (S.hook && S.hook.name ? "A webhook arrives on /hooks/" + S.hook.name : t.title);
+    chosen.appendChild(h("p", { "class": "alert alert-ok" }, "Runs when: ", h("strong", { text: title })));
     if (t.needs) { box.appendChild(h("p", { "class": "muted small", text: "Needs: " + t.needs })); }
     if (t.kind === "new_hook" || S.hook) {
       box.appendChild(hookForm(S.hook, t.schemes || Object.keys(SCHEMES_TEXT), t.scheme_titles || {}));
@@ -202,7 +222,7 @@
     var urlLine = h("p", { "class": "hook-url" });
     var secretLine = h("span", { "class": "secret-state", "aria-live": "polite" });
     function refresh() {
-      S.on = hook.name ? "webhook." + hook.name : "";
+      S.on = hook.name ? "webhook." + hook.name + (hook.suffix || "") : "";
       clear(urlLine);
       if (hook.name) {
         var url = location.origin + "/hooks/" + hook.name;
@@ -319,7 +339,8 @@
     closePicker();
     var options = [];
     sampleFields().forEach(function (f) {
-      options.push({ text: "{{ " + f.path + " }}", name: f.path, value: preview(f.value) });
+      var shown = preview(f.value);
+      options.push({ text: "{{ " + f.path + " }}", name: f.path, value: shown === "" || shown === "null" ? "(empty)" : shown });
     });
     S.steps.slice(0, stepIndex).forEach(function (st, i) {
       if (!st.id) { return; }
@@ -509,13 +530,15 @@
     var list = clear($("action-list"));
     var query = $("action-search").value;
     var shown = 0;
-    S.catalogue.actions.forEach(function (a) {
+    var actions = query.trim() ? S.catalogue.actions : POPULAR_ACTIONS.map(actionOf).filter(Boolean);
+    actions.forEach(function (a) {
       if (shown >= 12 || !matches(query, [a.title, a.name, a.group || "", a.path || ""])) { return; }
       shown += 1;
       list.appendChild(h("li", {}, h("button", { type: "button", "class": "btn action-add", on: { click: function () { addStep(a); } } },
-        "Add: " + a.title), " ", h("span", { "class": "muted small" }, h("code", { text: a.name }), a.method ? " · " + a.method + " " + a.path : "")));
+        "Add: " + a.title), " ", h("span", { "class": "muted small" }, h("code", { text: a.name }), a.method && a.path ? " · " + a.method + " " + a.path : "")));
     });
     if (!shown) { list.appendChild(h("li", { "class": "empty", text: "No action matches that search." })); }
+    if (!query.trim()) { list.appendChild(h("li", { "class": "muted small list-hint", text: "The everyday ones; search for any of the " + S.catalogue.actions.length + " actions." })); }
   }
 
   function fieldRow(step, stepIndex, key, meta, legend) {
@@ -575,7 +598,8 @@
         helpId ? h("span", { id: helpId, "class": "muted small", text: meta.description }) : null);
     }
     var long = key === "description" || key === "message" || key === "text" || text.length > 60;
-    input = h(long ? "textarea" : "input", { id: id, type: long ? null : "text", rows: long ? "2" : null,
+    var lines = Math.min(6, Math.max(2, text.split("\n").length));
+    input = h(long ? "textarea" : "input", { id: id, type: long ? null : "text", rows: long ? String(lines) : null,
       "aria-describedby": helpId, "aria-required": meta.required ? "true" : null,
       on: { input: function (e) { store(e.target.value); } } });
     input.value = text;
@@ -653,7 +677,7 @@
         on: { change: function (e) { step.id = e.target.value.trim(); } } });
       var head = h("div", { "class": "step-edit-head" },
         h("h3", {}, "Step " + n + ": " + title),
-        info.action && info.action.method ? h("code", { "class": "muted", text: info.action.method + " " + info.action.path }) : h("code", { "class": "muted", text: step.action }),
+        info.action && info.action.method && info.action.path ? h("code", { "class": "muted", text: info.action.method + " " + info.action.path }) : h("code", { "class": "muted", text: step.action }),
         h("span", { "class": "step-buttons" },
           h("button", { type: "button", "class": "btn btn-small", text: "↑", "aria-label": "Move step " + n + " up", disabled: i === 0 ? true : null,
             on: { click: function () { moveStep(i, -1); } } }),
@@ -712,7 +736,8 @@
     var hooks = [];
     S.hooks.forEach(function (hk) { hooks.push(hk); });
     if (S.hook && S.hook.fresh && S.hook.name) {
-      var hook = { name: S.hook.name, verify: S.hook.verify };
+      var hook = Object.assign({}, S.hook.rest || {}, { name: S.hook.name, verify: S.hook.verify });
+      delete hook.secret;
       if (S.hook.verify !== "none" && S.hook.secretVar) { hook.secret = "${" + S.hook.secretVar + "}"; }
       hooks.push(hook);
     }
@@ -912,7 +937,8 @@
       // A template's (or this file's) own hook: editable, written with the rule.
       S.hooks = S.hooks.filter(function (hk) { return hk !== ownHook; });
       var secretVar = (String(ownHook.secret || "").match(/^\$\{([A-Z_][A-Z0-9_]*)\}$/) || [null, ""])[1];
-      S.hook = { name: ownHook.name, verify: ownHook.verify || "none", secretVar: secretVar, fresh: true, rest: ownHook };
+      S.hook = { name: ownHook.name, verify: ownHook.verify || "none", secretVar: secretVar, fresh: true, rest: ownHook,
+        suffix: S.on.slice(("webhook." + hookName).length) };
       t = ts.filter(function (x) { return x.kind === "new_hook"; })[0] || { type: "new_hook", title: "A webhook arrives on /hooks/" + hookName, kind: "new_hook" };
       if (S.mode === "edit") { S.hook.fresh = false; S.hooks.push(ownHook); }
     }
@@ -950,6 +976,10 @@
       var rule = JSON.parse(JSON.stringify(t.rule));
       return applyRule(rule, t.hooks || []).then(function () {
         var needs = t.needs || {};
+        if ((needs.fields || []).indexOf("if") >= 0) {
+          $("cond-rows").classList.add("needs");
+          $("cond-note").textContent = "This template needs its condition filled in (marked).";
+        }
         (needs.fields || []).forEach(function (p) {
           var m = /^do\[(\d+)\]\.(?:.*\.)?([A-Za-z0-9_]+)$/.exec(p);
           if (!m) { return; }
@@ -964,8 +994,8 @@
         status.appendChild(h("strong", { text: "Template: " + t.title + ". " }));
         if ((needs.fields || []).length) {
           status.appendChild(h("span", { text: "Fill in: " }));
-          status.appendChild(h("span", {}, needs.fields.map(function (f, i) { return [i ? ", " : "", h("code", { text: f })]; })));
-          status.appendChild(h("span", { text: " (marked in step 3). " }));
+          status.appendChild(h("span", {}, needs.fields.map(function (f, i) { return [i ? ", " : "", h("strong", { text: friendlyPath(f) })]; })));
+          status.appendChild(h("span", { text: " (marked in yellow). " }));
         }
         if (env.length) {
           secretsSet(env).then(function (set) {
@@ -1024,7 +1054,7 @@
           h("h2", { id: "tpl-" + t.id, text: t.title }),
           t.description ? h("p", { text: t.description }) : null,
           env.length ? h("p", { "class": "muted small" }, "Needs: ", env.map(function (n, i) { return [i ? ", " : "", h("code", { text: n })]; })) : null,
-          (needs.fields || []).length ? h("p", { "class": "muted small" }, "You give: ", needs.fields.map(function (n, i) { return [i ? ", " : "", h("code", { text: n })]; })) : null,
+          (needs.fields || []).length ? h("p", { "class": "muted small" }, "You give: ", needs.fields.map(function (n, i) { return [i ? ", " : "", h("strong", { text: friendlyPath(n) })]; })) : null,
           h("a", { "class": "btn btn-primary", href: "/rules/new?template=" + encodeURIComponent(t.id) }, "Use this template", h("span", { "class": "sr-only", text: ": " + t.title }))));
       });
       if (!root.firstChild) { root.appendChild(h("p", { "class": "empty", text: "No template matches." })); }
