@@ -8,8 +8,10 @@ A trigger is an event type the bridge can produce:
      "group": "Leads", "kind": "perfex" | "push" | "schedule" | "webhook" | "new_hook" | "system",
      "description": "...", "needs": "...", "fields": ["id", "name", ...]}
 
-(`schedule` also carries `presets`, `new_hook` carries `schemes`, a loaded hook's trigger
-carries `hook` and `verify`.) An action is something a step does:
+(`fields` are the names under `event.data` in a typical event; an `updated` trigger has
+`"changes": true` for `event.changes`; `schedule` also carries `presets`, `new_hook`
+carries `schemes`, a loaded hook's trigger carries `hook` and `verify`, and `"pattern":
+true` when its type is a glob such as `webhook.github.*`.) An action is something a step does:
 
     {"name": "perfex.tasks.create", "title": "Create a task in Perfex", "group": "Tasks",
      "method": "POST", "path": "/tasks", "description": "...",
@@ -30,12 +32,14 @@ from typing import Any
 
 from bridge.builder import _action_docs as docs
 from bridge.builder import _trigger_data as words
-from bridge.builder.reference_samples import reference_record
+from bridge.builder.reference_samples import reference_event, reference_record
 from bridge.perfex.catalogue import OPERATIONS, Operation
 from bridge.rules.model import Ruleset
 
 logger = logging.getLogger("bridge.builder.catalogue")
 
+#: Actions of one group are listed in this order of their verbs (others after them).
+_VERB_ORDER = {"create": 0, "reply": 1, "update": 2, "get": 3, "search": 4, "list": 5, "delete": 8}
 #: Every kind a trigger can have.
 TRIGGER_KINDS = ("perfex", "push", "schedule", "webhook", "new_hook", "system")
 
@@ -53,7 +57,11 @@ def build_catalogue(ruleset: Ruleset | None) -> dict[str, list[dict[str, Any]]]:
 @cache
 def static_catalogue() -> dict[str, tuple[dict[str, Any], ...]]:
     """The part of the catalogue that does not depend on the loaded rules (built once)."""
-    actions = tuple([perfex_action(op) for op in OPERATIONS.values()] + list(_FLOW_ACTIONS))
+    perfex = sorted(
+        (perfex_action(op) for op in OPERATIONS.values()),
+        key=lambda a: (a["group"], _VERB_ORDER.get(a["name"].rsplit(".", 1)[1], 9), a["name"]),
+    )
+    actions = (*_FLOW_ACTIONS, *perfex)
     triggers = tuple(
         [*_perfex_triggers(), _schedule_trigger(), _new_hook_trigger(), *_system_triggers()]
     )
@@ -359,7 +367,8 @@ def _change_trigger(resource: str, what: str, fields: list[str]) -> dict[str, An
         "needs": (
             f"BRIDGE_PERFEX_URL and BRIDGE_PERFEX_TOKEN, and '{resource}' in BRIDGE_POLL_RESOURCES."
         ),
-        "fields": ["changes", *fields] if what == "updated" else fields,
+        "fields": fields,
+        **({"changes": True} if what == "updated" else {}),
     }
 
 
@@ -450,9 +459,10 @@ def hook_triggers(ruleset: Ruleset | None) -> list[dict[str, Any]]:
             "needs": f"The sender posts to /hooks/{name}.",
             "fields": [],
         }
+        sample = reference_event(f"webhook.{name}", verify=scheme)["data"]
         if hook.event is None:
             title = f"A {sender + ' ' if sender else ''}webhook arrives on /hooks/{name}"
-            out.append({"type": f"webhook.{name}", "title": title, **base})
+            out.append({"type": f"webhook.{name}", "title": title, **base, "fields": list(sample)})
             continue
         out.append(
             {
@@ -463,11 +473,13 @@ def hook_triggers(ruleset: Ruleset | None) -> list[dict[str, Any]]:
             }
         )
         for sub in words.SUB_TYPES.get(scheme, ()):
+            body = reference_event(f"webhook.{name}.{sub}", verify=scheme)["data"]
             out.append(
                 {
                     "type": f"webhook.{name}.{sub}",
                     "title": f"A {sender} '{sub}' webhook arrives on /hooks/{name}",
                     **base,
+                    "fields": list(body),
                 }
             )
     return out
