@@ -2,6 +2,7 @@
 
     GET /api/catalogue                 every trigger and action, in people's words
     GET /api/samples/{event_type}      {"event", "source": "stored" | "perfex" | "reference"}
+                                       ?verify=<scheme> for a hook still being created
     GET /api/builder/templates         {"templates": [...]}: rules to start from
 
 Thin callers of `bridge.builder`; the admin guard (token, JSON errors) wraps each.
@@ -55,7 +56,11 @@ async def sample(request: Request) -> Response:
         )
     try:
         answer = await sample_event(
-            event_type, redis=redis_of(request), perfex=perfex, ruleset=_ruleset(request)
+            event_type,
+            redis=redis_of(request),
+            perfex=perfex,
+            ruleset=_ruleset(request),
+            verify=request.query_params.get("verify"),
         )
     except UnknownEventType as exc:
         raise NotFound(str(exc)) from None

@@ -80,7 +80,10 @@ def trigger_types(ruleset: Ruleset | None) -> set[str]:
 
 def known_event_type(event_type: str, ruleset: Ruleset | None) -> bool:
     """Whether the bridge can produce `event_type`: a catalogue trigger, a sub-type of a
-    hook with an `event:` template, or `schedule.<rule>` of a scheduled rule."""
+    hook with an `event:` template, `schedule` (a scheduled rule being built) or
+    `schedule.<rule>` of a scheduled rule."""
+    if event_type == "schedule":
+        return True
     if event_type in _static_types() or event_type in trigger_types(ruleset):
         return True
     parts = event_type.split(".")

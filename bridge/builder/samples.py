@@ -46,13 +46,20 @@ async def sample_event(
     perfex: PerfexClient | None,
     ruleset: Ruleset | None = None,
     perfex_wait: float = PERFEX_TIMEOUT,
+    verify: str | None = None,
 ) -> dict[str, Any]:
     """`{"event": {...}, "source": ...}` for `event_type`; UnknownEventType if it cannot occur.
 
     `ruleset` names the hooks (`webhook.<hook>` types) and scheduled rules; `perfex` may
-    be None when no Perfex is configured.
+    be None when no Perfex is configured. `verify` is the scheme of a hook the builder is
+    still creating: `webhook.<new name>` then gets that sender's sample body.
     """
-    check_event_type(event_type, ruleset)
+    if verify is not None and verify not in words.SCHEMES:
+        raise UnknownEventType(f"unknown verification scheme {verify[:40]!r}")
+    if verify is None or not event_type.startswith("webhook."):
+        check_event_type(event_type, ruleset)
+    elif len(event_type) > MAX_TYPE_LENGTH or not _TYPE.match(event_type):
+        raise UnknownEventType(f"{event_type[:MAX_TYPE_LENGTH]!r} is not a webhook event type")
     stored = await newest_stored(redis, event_type)
     if stored is not None:
         return {"event": stored, "source": "stored"}
@@ -61,7 +68,6 @@ async def sample_event(
         record = await perfex_record(perfex, parts[1], perfex_wait)
         if record is not None:
             return {"event": _perfex_event(event_type, record), "source": "perfex"}
-    verify = None
     if parts[0] == "webhook" and ruleset is not None and parts[1] in ruleset.hooks:
         verify = str(ruleset.hooks[parts[1]].verify)
     return {"event": reference_event(event_type, verify=verify), "source": "reference"}

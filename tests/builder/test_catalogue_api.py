@@ -150,3 +150,12 @@ def test_templates_route_lists_the_gallery(redis_url: str, rules: Path) -> None:
     assert {"new-customer-welcome-task", "payment-thank-you", "form-to-lead"} <= ids
     for item in items:
         assert set(item) >= {"id", "title", "description", "rule", "hooks", "needs"}
+
+
+def test_sample_for_a_hook_being_created(redis_url: str, rules: Path) -> None:
+    """?verify=<scheme> gives a new hook's sample; an unknown scheme is 404."""
+    with bridge_app(redis_url, rules) as url:
+        ok = httpx.get(url + "/api/samples/webhook.newhub?verify=github", headers=auth())
+        bad = httpx.get(url + "/api/samples/webhook.newhub?verify=nope", headers=auth())
+    assert ok.status_code == 200 and ok.json()["event"]["data"]["issue"]
+    assert bad.status_code == 404

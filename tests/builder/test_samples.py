@@ -197,3 +197,22 @@ async def test_unknown_or_hostile_types_are_refused(redis: Redis, event_type: st
     """A type the bridge cannot produce (or a hostile one) raises UnknownEventType."""
     with pytest.raises(UnknownEventType):
         await sample_event(event_type, redis=redis, perfex=None, ruleset=_ruleset())
+
+
+async def test_a_hook_being_created_gets_its_senders_sample(redis: Redis) -> None:
+    """`verify=` stands for a hook not saved yet: webhook.<new> gets that sender's body."""
+    sample = await sample_event("webhook.billing", redis=redis, perfex=None, verify="stripe")
+    assert sample["source"] == "reference"
+    assert sample["event"]["data"]["type"] == "invoice.paid"
+    with pytest.raises(UnknownEventType):
+        await sample_event("webhook.billing", redis=redis, perfex=None, verify="rot13")
+    with pytest.raises(UnknownEventType):
+        await sample_event("webhook.bad name", redis=redis, perfex=None, verify="stripe")
+    with pytest.raises(UnknownEventType):
+        await sample_event("webhook.billing", redis=redis, perfex=None)
+
+
+async def test_schedule_sample_for_a_rule_being_built(redis: Redis) -> None:
+    """The bare `schedule` type (a scheduled rule not saved yet) has a sample tick."""
+    sample = await sample_event("schedule", redis=redis, perfex=None)
+    assert set(sample["event"]["data"]) == {"scheduled_for", "rule"}
