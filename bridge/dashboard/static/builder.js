@@ -145,6 +145,7 @@
       if (on) { b.setAttribute("aria-current", "step"); } else { b.removeAttribute("aria-current"); }
     });
     if (panel === "test") { loadStoredEvents(); }
+    if (panel === "save") { renderSummary(); }
     var heading = $("h-" + panel);
     if (heading) { heading.focus(); }
   }
@@ -544,7 +545,7 @@
   function fieldRow(step, stepIndex, key, meta, legend) {
     var id = nextId("f");
     var value = step.params[key];
-    var label = h("label", { "for": id }, key, meta.required ? h("abbr", { title: "required", "class": "req", text: " *" }) : null);
+    var label = h("label", { "for": id }, key, meta.required ? h("span", { "class": "req", "aria-hidden": "true", title: "required", text: " *" }) : null);
     var helpId = meta.description ? id + "-help" : null;
     var input;
     var isObject = value !== null && typeof value === "object";
@@ -807,6 +808,32 @@
   }
 
   // ---------------------------------------------------------------- 5. save
+  function suggestedName() {
+    var on = S.hook && S.hook.name ? S.hook.name : S.on.replace(/^perfex\./, "").replace(/\./g, "-");
+    var acts = S.steps.map(function (st) {
+      var parts = st.action.split(".");
+      return parts.length >= 3 ? parts[1].replace(/s$/, "") : parts[0];
+    });
+    return (on + (acts.length ? "-to-" + acts.join("-") : "")).toLowerCase().replace(/[^a-z0-9_.-]+/g, "-").slice(0, 60);
+  }
+  function renderSummary() {
+    var box = clear($("rule-summary"));
+    if (!$("rule-name").value.trim() && S.mode !== "edit" && S.on) { $("rule-name").value = suggestedName(); }
+    var title = S.trigger ? S.trigger.title : "(no trigger yet)";
+    if (S.hook && S.hook.name) { title = "A webhook arrives on /hooks/" + S.hook.name; }
+    if (S.on === "schedule") {
+      title = "On the schedule " + (S.schedule.mode === "cron" ? S.schedule.cron + " (" + S.schedule.timezone + ")" : "every " + S.schedule.every);
+    }
+    box.appendChild(h("p", {}, h("strong", { text: "When: " }), title));
+    if (S.expr) { box.appendChild(h("p", {}, h("strong", { text: "Only if: " }), h("code", { text: S.expr }))); }
+    box.appendChild(h("p", {}, h("strong", { text: S.steps.length ? "Do:" : "Do: nothing yet (add a step in 3)" })));
+    if (S.steps.length) {
+      box.appendChild(h("ol", { "class": "steps" }, S.steps.map(function (st) {
+        var a = actionOf(st.action);
+        return h("li", {}, a ? a.title : st.action, st.id ? h("span", { "class": "muted small", text: " as steps." + st.id }) : null);
+      })));
+    }
+  }
   function errorsBox(title, res) {
     var d = res.data || {};
     var box = h("div", { "class": "alert alert-bad", role: "alert" }, h("h2", { text: title }));
