@@ -18,13 +18,14 @@ import re
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
-from bridge.admin.events_query import EventFilter, list_events
+from bridge import constants
 from bridge.builder import _trigger_data as words
 from bridge.builder.catalogue import known_event_type
 from bridge.builder.reference_samples import reference_event
 from bridge.events import utc_now_iso
-from bridge.exceptions import PerfexError, UnknownEventType
+from bridge.exceptions import PerfexError, StoreUnavailable, UnknownEventType
 from bridge.perfex.client import PerfexClient
 from bridge.rules.model import Ruleset
 
@@ -34,6 +35,9 @@ logger = logging.getLogger("bridge.builder.samples")
 PERFEX_TIMEOUT = 5.0
 #: A record larger than this (as JSON) is not used as a sample.
 MAX_RECORD_BYTES = 256 * 1024
+#: How many stored events (newest first) are looked through for one of the type.
+SCAN_CAP = 5000
+_BATCH = 200
 #: The longest event type accepted.
 MAX_TYPE_LENGTH = 200
 _TYPE = re.compile(r"^[A-Za-z0-9_.-]+$")
@@ -84,13 +88,30 @@ def check_event_type(event_type: str, ruleset: Ruleset | None) -> None:
 
 
 async def newest_stored(redis: Redis, event_type: str) -> dict[str, Any] | None:
-    """The newest stored event of exactly this type (a bounded scan), or None."""
-    found, _ = await list_events(redis, EventFilter(type=event_type), 1)
-    if not found:
-        return None
-    event = dict(found[0])
-    event.pop("stored_at", None)
-    return event
+    """The newest stored event of exactly this type, or None.
+
+    Events are indexed by time only, so this walks the index newest first, `_BATCH` ids a
+    round trip, and gives up after `SCAN_CAP` ids: a rare type never makes a request slow.
+    """
+    try:
+        for start in range(0, SCAN_CAP, _BATCH):
+            ids = await redis.zrevrange(constants.EVENTS_BY_TIME, start, start + _BATCH - 1)
+            if not ids:
+                return None
+            raws = await redis.mget([constants.EVENT_KEY + _text(i) for i in ids])
+            for raw in raws:
+                if raw is None:
+                    continue
+                event = json.loads(raw)
+                if isinstance(event, dict) and event.get("type") == event_type:
+                    return event
+    except (RedisError, OSError) as exc:
+        raise StoreUnavailable(f"event store unavailable: {exc}") from exc
+    return None
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
 
 
 async def perfex_record(perfex: PerfexClient, resource: str, wait: float) -> Any:

@@ -12,9 +12,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from bridge.builder import samples
 from bridge.builder.samples import MAX_RECORD_BYTES, sample_event
 from bridge.events import Event
-from bridge.exceptions import UnknownEventType
+from bridge.exceptions import StoreUnavailable, UnknownEventType
 from bridge.loopback.servers import free_port, serve_in_thread
 from bridge.perfex.client import PerfexClient
 from bridge.rules.loader import Source, load_sources
@@ -216,3 +217,29 @@ async def test_schedule_sample_for_a_rule_being_built(redis: Redis) -> None:
     """The bare `schedule` type (a scheduled rule not saved yet) has a sample tick."""
     sample = await sample_event("schedule", redis=redis, perfex=None)
     assert set(sample["event"]["data"]) == {"scheduled_for", "rule"}
+
+
+async def test_store_down_is_store_unavailable() -> None:
+    """An unreachable Redis is StoreUnavailable (the admin guard answers 503), not a crash."""
+    client: Redis = Redis.from_url(f"redis://127.0.0.1:{free_port()}/0")
+    try:
+        with pytest.raises(StoreUnavailable):
+            await sample_event("perfex.leads.created", redis=client, perfex=None)
+    finally:
+        await client.aclose()
+
+
+async def test_stored_scan_is_bounded(redis: Redis, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the newest SCAN_CAP stored events are looked through for one of the type."""
+    now = time.time()
+    await store_event(redis, _lead(1, "Old", now - 100), at=now - 100)
+    for n in range(3):
+        other = Event(id=f"t{n}", type="perfex.tasks.created", source="perfex", data={"id": n})
+        await store_event(redis, other, at=now - n)
+    monkeypatch.setattr(samples, "_BATCH", 2)
+    monkeypatch.setattr(samples, "SCAN_CAP", 2)
+    sample = await sample_event("perfex.leads.created", redis=redis, perfex=None)
+    assert sample["source"] == "reference"
+    monkeypatch.setattr(samples, "SCAN_CAP", 4)
+    sample = await sample_event("perfex.leads.created", redis=redis, perfex=None)
+    assert sample["source"] == "stored"
