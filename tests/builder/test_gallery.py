@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import io
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -12,8 +13,11 @@ import pytest
 from ruamel.yaml import YAML
 
 from bridge.builder.gallery import GalleryError, parse_template, template, templates
+from bridge.builder.reference_samples import reference_event
 from bridge.perfex.catalogue import OPERATIONS
 from bridge.rules import cli
+from bridge.rules.dryrun import dry_run
+from bridge.rules.loader import Source, load_sources
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED_RULES = ROOT / "rules"
@@ -179,3 +183,40 @@ def test_malformed_gallery_files_are_refused(text: str) -> None:
     """A gallery file without a template block, a title and one rule is a GalleryError."""
     with pytest.raises(GalleryError):
         parse_template("bad.yml", text)
+
+
+#: What a template's trigger event needs to hold for its condition to pass.
+MATCHING_DATA: dict[str, dict[str, Any]] = {
+    "task-completed-webhook": {"status": "5"},
+    "ticket-auto-reply": {"status": "1"},
+}
+
+
+@pytest.mark.parametrize("template_id", IDS)
+def test_template_dry_runs_cleanly_on_its_sample_event(
+    template_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Filled in, the template matches a sample event of its trigger and renders every step."""
+    item = template(template_id)
+    assert item is not None
+    env = {name: _env_value(name) for name in item["needs"]["env"]}
+    filled = _fill(item)
+    event_type = filled["rule"]["on"]
+    verify = next(
+        (h["verify"] for h in item["hooks"] if event_type.startswith(f"webhook.{h['name']}")), None
+    )
+    event = reference_event(event_type, verify=verify)
+    event["data"].update(MATCHING_DATA.get(template_id, {}))
+    if template_id == "ticket-from-group-to-chat":
+        filled["rule"]["if"] = f"event.data.userid | string in ['{event['data']['userid']}']"
+    doc = {"hooks": filled["hooks"], "rules": [filled["rule"]]}
+    out = io.StringIO()
+    YAML().dump(doc, out)
+    ruleset = load_sources([Source("t.yml", out.getvalue())], environ=env)
+    result = dry_run(ruleset, event)
+    assert [m["rule"] for m in result["matched"]] == [filled["rule"]["name"]], result
+    for step in result["matched"][0]["steps"]:
+        assert "error" not in step, step
+        assert not step["skipped"]
+    for value in env.values():
+        assert value not in json.dumps(result)
