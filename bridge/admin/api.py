@@ -27,7 +27,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bridge.admin import catalogue_api, history_api, overview
+from bridge.admin import catalogue_api, history_api, overview, rules_api
 from bridge.admin.events_query import EventFilter, list_events
 from bridge.admin.paging import decode_cursor, parse_limit
 from bridge.admin.pollers import poller_statuses
@@ -99,6 +99,7 @@ def admin_routes(settings: Settings) -> list[BaseRoute]:
         Route("/hooks", guard(rules), methods=["GET"]),
         Route("/pollers", guard(pollers), methods=["GET"]),
         Route("/overview", guard(overview_counts), methods=["GET"]),
+        *rules_api.rules_routes(guard),
         Route("/catalogue", guard(catalogue_api.catalogue), methods=["GET"]),
         Route("/samples/{event_type:path}", guard(catalogue_api.sample), methods=["GET"]),
         Route("/builder/templates", guard(catalogue_api.gallery), methods=["GET"]),

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bridge.admin.auth import check_bearer
+from bridge.admin.auth import check_access
 from bridge.admin.paging import BadQuery
 from bridge.exceptions import StoreUnavailable
 
@@ -45,7 +45,7 @@ def guarded(token: SecretStr | None) -> Callable[[Endpoint], Endpoint]:
     def decorate(endpoint: Endpoint) -> Endpoint:
         @wraps(endpoint)
         async def run(request: Request) -> Response:
-            refused = check_bearer(request, token)
+            refused = check_access(request, token)
             if refused is not None:
                 return json_error(*refused)
             try:
