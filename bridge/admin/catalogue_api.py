@@ -19,9 +19,8 @@ from bridge.admin.responses import NotFound
 from bridge.admin.state import redis_of, rules_watcher_of, settings_of
 from bridge.builder.catalogue import build_catalogue
 from bridge.builder.gallery import templates
-from bridge.builder.samples import PERFEX_TIMEOUT, sample_event
+from bridge.builder.samples import perfex_client, sample_event
 from bridge.exceptions import UnknownEventType
-from bridge.perfex.client import PerfexClient
 from bridge.rules.model import Ruleset
 
 logger = logging.getLogger("bridge.admin.catalogue_api")
@@ -45,15 +44,7 @@ async def catalogue(request: Request) -> Response:
 async def sample(request: Request) -> Response:
     """A sample event of one type for the field picker; 404 for a type that cannot occur."""
     event_type = request.path_params["event_type"]
-    settings = settings_of(request)
-    perfex = None
-    if settings.perfex_url and settings.perfex_token is not None:
-        perfex = PerfexClient(
-            settings.perfex_url,
-            settings.perfex_token.get_secret_value(),
-            timeout=PERFEX_TIMEOUT,
-            max_connections=2,
-        )
+    perfex = perfex_client(settings_of(request))
     try:
         answer = await sample_event(
             event_type,

@@ -28,6 +28,7 @@ from bridge.events import utc_now_iso
 from bridge.exceptions import PerfexError, StoreUnavailable, UnknownEventType
 from bridge.perfex.client import PerfexClient
 from bridge.rules.model import Ruleset
+from bridge.settings import Settings
 
 logger = logging.getLogger("bridge.builder.samples")
 
@@ -75,6 +76,19 @@ async def sample_event(
     if parts[0] == "webhook" and ruleset is not None and parts[1] in ruleset.hooks:
         verify = str(ruleset.hooks[parts[1]].verify)
     return {"event": reference_event(event_type, verify=verify), "source": "reference"}
+
+
+def perfex_client(settings: Settings) -> PerfexClient | None:
+    """A short-lived Perfex client for samples (None without BRIDGE_PERFEX_URL and token);
+    the caller closes it."""
+    if not settings.perfex_url or settings.perfex_token is None:
+        return None
+    return PerfexClient(
+        settings.perfex_url,
+        settings.perfex_token.get_secret_value(),
+        timeout=PERFEX_TIMEOUT,
+        max_connections=2,
+    )
 
 
 def check_event_type(event_type: str, ruleset: Ruleset | None) -> None:
