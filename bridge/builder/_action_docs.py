@@ -553,3 +553,18 @@ EVENT_FIELD_VALUES: dict[str, dict[str, Values]] = {
     "tasks": {"status": TASK_STATUSES, "priority": TASK_PRIORITIES},
     "tickets": {"status": TICKET_STATUSES, "priority": TICKET_PRIORITIES},
 }
+
+#: Fields whose ids Perfex itself lists through an action: the builder can offer the
+#: install's own values by running that action (field name -> action), per resource.
+VALUES_FROM: dict[str, dict[str, str]] = {
+    "payments": {"paymentmode": "perfex.common.payment_mode"},
+    "expenses": {
+        "paymentmode": "perfex.common.payment_mode",
+        "category": "perfex.common.expense_category",
+        "tax": "perfex.common.tax_data",
+        "tax2": "perfex.common.tax_data",
+    },
+    "invoices": {"allowed_payment_modes": "perfex.common.payment_mode"},
+    "items": {"tax": "perfex.common.tax_data", "tax2": "perfex.common.tax_data"},
+    "subscriptions": {"tax_id": "perfex.common.tax_data", "tax_id_2": "perfex.common.tax_data"},
+}

@@ -19,6 +19,9 @@ true` when its type is a glob such as `webhook.github.*`.) An action is somethin
      "fields": {"rel_type": {"description": "...", "required": true, "in": "body",
                              "values": [{"value": "project", "label": "Project"}]}}}
 
+(`values_from` names the action that lists a field's ids in this Perfex install, e.g.
+`perfex.common.payment_mode` for a payment's `paymentmode`.)
+
 Everything but the loaded hooks is built once per process (`static_catalogue`), from the
 operation catalogue (`bridge.perfex.catalogue`) and the data modules beside this one; the
 dicts handed out are shared, so callers must not change them.
@@ -195,6 +198,9 @@ def _field(op: Operation, name: str, *, required: bool, where: str) -> dict[str,
     values = field_values(op, name)
     if values:
         out["values"] = [{"value": value, "label": label} for value, label in values]
+    source = docs.VALUES_FROM.get(op.resource, {}).get(name)
+    if source:
+        out["values_from"] = source
     return out
 
 

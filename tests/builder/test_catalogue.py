@@ -269,3 +269,20 @@ def test_push_triggers_match_the_engine_once_it_knows_push_events() -> None:
     if "perfex.invoices.paid" not in engine:
         pytest.skip("this rules engine knows no push event types yet (issue 13 adds them)")
     assert ours <= engine, sorted(ours - engine)
+
+
+def test_values_from_names_listing_actions_of_real_fields() -> None:
+    """A field's `values_from` is an existing action, on a field the operation has."""
+    actions = _actions()
+    assert actions["perfex.payments.create"]["fields"]["paymentmode"]["values_from"] == (
+        "perfex.common.payment_mode"
+    )
+    for resource, table in docs.VALUES_FROM.items():
+        assert set(table.values()) <= set(OPERATIONS)
+        names = {
+            field
+            for op in OPERATIONS.values()
+            if op.resource == resource
+            for field in (*op.required, *op.optional)
+        }
+        assert set(table) <= names, resource
