@@ -159,3 +159,16 @@ def test_sample_for_a_hook_being_created(redis_url: str, rules: Path) -> None:
         bad = httpx.get(url + "/api/samples/webhook.newhub?verify=nope", headers=auth())
     assert ok.status_code == 200 and ok.json()["event"]["data"]["issue"]
     assert bad.status_code == 404
+
+
+def test_catalogue_etag_lets_the_browser_reuse_it(redis_url: str, rules: Path) -> None:
+    """The catalogue carries an ETag; sending it back gets 304 with no body until rules change."""
+    with bridge_app(redis_url, rules) as url:
+        first = httpx.get(url + "/api/catalogue", headers=auth())
+        etag = first.headers["etag"]
+        cached = httpx.get(url + "/api/catalogue", headers={**auth(), "If-None-Match": etag})
+        other = httpx.get(url + "/api/catalogue", headers={**auth(), "If-None-Match": '"x"'})
+        refused = httpx.get(url + "/api/catalogue", headers={"If-None-Match": etag})
+    assert cached.status_code == 304 and cached.content == b""
+    assert other.status_code == 200 and other.content == first.content
+    assert refused.status_code == 401
