@@ -446,8 +446,8 @@ BY_RESOURCE: dict[str, dict[str, str]] = {
         "service": "Id of the service.",
         "assigned": "Id of the staff member assigned.",
         "cc": "E-mail addresses that get a copy (comma separated).",
-        "priority": "Priority of the ticket.",
-        "status": "Status of the ticket.",
+        "priority": "Priority id of the ticket (Setup > Support > Ticket priorities).",
+        "status": "Status id of the ticket (Setup > Support > Ticket statuses).",
         "page": "Page number (from 1).",
         "per_page": "Tickets per page.",
     },
@@ -568,3 +568,7 @@ VALUES_FROM: dict[str, dict[str, str]] = {
     "items": {"tax": "perfex.common.tax_data", "tax2": "perfex.common.tax_data"},
     "subscriptions": {"tax_id": "perfex.common.tax_data", "tax_id_2": "perfex.common.tax_data"},
 }
+
+#: `<resource>.<field>` whose values above are Perfex's defaults that an install can extend
+#: (Setup > Support): a form offers them as suggestions and still takes another id.
+OPEN_VALUES: frozenset[str] = frozenset({"tickets.priority", "tickets.status"})

@@ -20,7 +20,8 @@ true` when its type is a glob such as `webhook.github.*`.) An action is somethin
                              "values": [{"value": "project", "label": "Project"}]}}}
 
 (`values_from` names the action that lists a field's ids in this Perfex install, e.g.
-`perfex.common.payment_mode` for a payment's `paymentmode`.)
+`perfex.common.payment_mode` for a payment's `paymentmode`; `"values_open": true` marks
+values that are Perfex's defaults an install may extend, to offer as suggestions.)
 
 Everything but the loaded hooks is built once per process (`static_catalogue`), from the
 operation catalogue (`bridge.perfex.catalogue`) and the data modules beside this one; the
@@ -198,6 +199,8 @@ def _field(op: Operation, name: str, *, required: bool, where: str) -> dict[str,
     values = field_values(op, name)
     if values:
         out["values"] = [{"value": value, "label": label} for value, label in values]
+        if f"{op.resource}.{name}" in docs.OPEN_VALUES:
+            out["values_open"] = True
     source = docs.VALUES_FROM.get(op.resource, {}).get(name)
     if source:
         out["values_from"] = source

@@ -126,6 +126,8 @@ def test_allowed_values_come_from_the_reference() -> None:
     assert {"value": "5", "label": "Complete"} in update["status"]["values"]
     ticket = _actions()["perfex.tickets.create"]["fields"]
     assert [v["label"] for v in ticket["priority"]["values"]] == ["Low", "Medium", "High"]
+    assert ticket["priority"]["values_open"] is True
+    assert "values_open" not in fields["rel_type"]
     projects = _actions()["perfex.projects.create"]["fields"]
     assert [v["value"] for v in projects["rel_type"]["values"]] == ["lead", "customer", "internal"]
     assert "values" not in fields["name"]
