@@ -14,7 +14,8 @@ carries `schemes`, a loaded hook's trigger carries `hook` and `verify`, and `"pa
 true` when its type is a glob such as `webhook.github.*`.) An action is something a step does:
 
     {"name": "perfex.tasks.create", "title": "Create a task in Perfex", "group": "Tasks",
-     "method": "POST", "path": "/tasks", "description": "...",
+     "kind": "perfex" | "webhook" | "flow", "method": "POST", "path": "/tasks",
+     "description": "...", "returns_id": null,
      "required": ["name", "startdate", "rel_type"], "optional": [...],
      "fields": {"rel_type": {"description": "...", "required": true, "in": "body",
                              "values": [{"value": "project", "label": "Project"}]}}}

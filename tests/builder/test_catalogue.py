@@ -14,6 +14,7 @@ from bridge.builder.catalogue import (
     TRIGGER_KINDS,
     build_catalogue,
     field_description,
+    find_action,
     known_event_type,
     static_catalogue,
 )
@@ -288,3 +289,11 @@ def test_values_from_names_listing_actions_of_real_fields() -> None:
             for field in (*op.required, *op.optional)
         }
         assert set(table) <= names, resource
+
+
+def test_find_action() -> None:
+    """find_action gives one action's entry by name, None for an unknown name."""
+    reply = find_action("perfex.tickets.reply")
+    assert reply is not None and reply["required"] == ["id", "message"]
+    assert reply["fields"]["id"]["in"] == "path" and reply["returns_id"] == "reply_id"
+    assert find_action("perfex.nothing.here") is None
