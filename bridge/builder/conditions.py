@@ -40,7 +40,7 @@ OPS = (
 _NO_VALUE = frozenset({"is empty", "is not empty"})
 _NUMERIC = {">": "gt", ">=": "gteq", "<": "lt", "<=": "lteq"}
 _COMPARE = {"eq": "==", "ne": "!=", "gt": ">", "gteq": ">=", "lt": "<", "lteq": "<="}
-_SEGMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SEGMENT = re.compile(r"^(?!__)[A-Za-z_][A-Za-z0-9_]*$")
 _NUMBER = re.compile(r"^-?\d+(\.\d+)?$")
 #: Bounds: a condition is for people to read, not a data dump.
 MAX_ROWS = 50

@@ -32,10 +32,12 @@ from bridge.rules.problems import item_line, key_line
 logger = logging.getLogger("bridge.builder.validate")
 
 _PROBLEM = re.compile(r"^(?P<file>.*?):(?P<line>\d+): (?P<message>.*)$", re.DOTALL)
-_RULE_PREFIX = re.compile(r"^rule (?:'[^']*'|\"[^\"]*\")(?: step (?P<step>\d+))?(?: if)?: ")
+_RULE_PREFIX = re.compile(
+    r"^rule (?:'[^']*'|\"[^\"]*\")(?: step (?P<step>\d+))?(?: [\w.\[\]-]+)?: "
+)
 _HOOK_PREFIX = re.compile(r"^hook (?:'[^']*'|\"[^\"]*\"): ")
 _NEEDS = re.compile(r"^(?P<action>\S+) needs field '(?P<field>[^']+)'$")
-_UNKNOWN_KEY = re.compile(r"unknown key '(?P<key>[^']+)'")
+_UNKNOWN_KEY = re.compile(r"unknown (?:key|action) '(?P<key>[^']+)'")
 _ENV_ONLY = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+from redis import Redis as SyncRedis
 from starlette.routing import Mount
 
 from bridge.admin.api import admin_routes
@@ -65,8 +66,12 @@ def rules_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def serve_bridge(redis_url: str, rules_root: Path) -> Callable[..., AbstractContextManager[str]]:
-    """`with serve_bridge(rules=path) as url`: the web app with the admin API and dashboard."""
+    """`with serve_bridge(rules=path) as url`: the web app with the admin API and dashboard,
+    on a flushed database."""
     from bridge.loopback.servers import serve_in_thread
+
+    with SyncRedis.from_url(redis_url) as client:
+        client.flushdb()
 
     @contextmanager
     def run(rules: Path | None = None, **extra: Any) -> Iterator[str]:
@@ -114,3 +119,20 @@ def login(client: httpx.Client) -> str:
     found = re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert found is not None
     return found.group(1)
+
+
+@pytest.fixture
+def immutable_rules(rules_root: Path) -> Iterator[Path]:
+    """A copy of the rules directory nobody may create files in, even root (chattr +i)."""
+    import shutil
+    import subprocess
+
+    root = rules_root.parent / "read-only-rules"
+    shutil.copytree(rules_root, root)
+    chattr = shutil.which("chattr")
+    if chattr is None or subprocess.run([chattr, "+i", str(root)], check=False).returncode:
+        pytest.skip("chattr +i is not available here")
+    try:
+        yield root
+    finally:
+        subprocess.run([chattr, "-i", str(root)], check=False)
