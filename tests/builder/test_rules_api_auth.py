@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -75,7 +76,7 @@ def test_without_credentials_every_builder_route_is_401(
     serve_bridge: Serve, rules_root: Path, headers: dict[str, str]
 ) -> None:
     """No or wrong credentials: 401 on each builder route, nothing written or revealed."""
-    calls = [
+    calls: list[tuple[str, str, dict[str, Any] | None]] = [
         ("POST", "/api/rules/test", {"rule": RULE}),
         ("POST", "/api/rules", {"rule": RULE}),
         ("GET", "/api/rules/lead-to-chat", None),
