@@ -133,7 +133,15 @@
   }
 
   // ---------------------------------------------------------------- panels
+  var HINTS = {
+    trigger: "Pick what starts the rule.",
+    conditions: "Optional: narrow it down. Leave empty to run for every event.",
+    actions: "Add the steps; Insert field fills a field from the sample event or an earlier step.",
+    test: "Run the test to see each request as it would be sent. Nothing is sent.",
+    save: "Name the rule and save it, switched on or off."
+  };
   function goTo(panel) {
+    if (S.panel !== panel && $("builder-status") && !$("builder-status").classList.contains("alert")) { setStatus(HINTS[panel] || ""); }
     if (S.panel === "conditions" && panel !== "conditions") { compileRows(); }
     S.panel = panel;
     document.querySelectorAll("[data-panel]").forEach(function (p) {
@@ -170,7 +178,7 @@
       input.checked = S.trigger !== null && S.trigger.type === t.type;
       list.appendChild(h("div", { "class": "choice" }, input,
         h("label", { "for": id }, h("strong", { text: t.title }),
-          h("span", { "class": "muted small" }, " · " + (t.group || "") + " · ", h("code", { text: t.type })),
+          h("span", { "class": "muted small" }, (t.group ? t.group + " · " : ""), h("code", { text: t.type })),
           t.description ? h("span", { "class": "choice-desc muted small", text: t.description }) : null)));
     });
     if (!shown) { list.appendChild(h("p", { "class": "empty", text: "No trigger matches that search." })); }
@@ -208,9 +216,11 @@
         id: "event-type", type: "text", value: S.on, spellcheck: "false",
         on: { change: function (e) { S.on = e.target.value.trim(); loadSample(); } }
       });
-      box.appendChild(h("div", { "class": "field" },
-        h("label", { "for": "event-type", text: "Event type" }), typeInput,
-        h("span", { "class": "muted small", text: "Filled in by the trigger; refine it only for a sub-event (webhook.github.issues)." })));
+      box.appendChild(h("details", { "class": "advanced", open: S.on !== t.type ? true : null },
+        h("summary", { text: "Advanced: the event type" }),
+        h("div", { "class": "field" },
+          h("label", { "for": "event-type", text: "Event type" }), typeInput,
+          h("span", { "class": "muted small", text: "Filled in by the trigger; refine it only for a sub-event (webhook.github.issues)." }))));
       if (t.kind === "webhook") {
         var hookName = t.type.split(".")[1] || "";
         box.appendChild(h("p", {}, "The sender posts to ", h("code", { text: location.origin + "/hooks/" + hookName })));
@@ -295,14 +305,10 @@
 
   // ---------------------------------------------------------------- sample + field picker
   function loadSample() {
-    var type = S.on === "schedule" ? "" : S.on;
-    if (S.on === "schedule") {
-      S.sample = { event: { type: "schedule." + ($("rule-name").value || "rule"), data: { scheduled_for: new Date().toISOString(), rule: $("rule-name").value } }, source: "reference" };
-      renderFieldList();
-      return Promise.resolve();
-    }
+    var type = S.on;
     if (!type) { S.sample = null; renderFieldList(); return Promise.resolve(); }
-    return api("GET", "/api/samples/" + encodeURIComponent(type)).then(function (res) {
+    var query = S.hook && S.hook.fresh && S.hook.verify ? "?verify=" + encodeURIComponent(S.hook.verify) : "";
+    return api("GET", "/api/samples/" + encodeURIComponent(type) + query).then(function (res) {
       S.sample = res.ok && res.data && res.data.event ? res.data : null;
       renderFieldList();
     });
@@ -345,8 +351,12 @@
     });
     S.steps.slice(0, stepIndex).forEach(function (st, i) {
       if (!st.id) { return; }
-      ["id", "status", "body"].forEach(function (part) {
-        options.push({ text: "{{ steps." + st.id + "." + part + " }}", name: "steps." + st.id + "." + part, value: "output of step " + (i + 1) });
+      var a = actionOf(st.action);
+      // Perfex answers some creates without the new record's id: offer it only where it comes back.
+      var parts = a && a.kind === "perfex" && !a.returns_id ? ["status", "body"] : ["id", "status", "body"];
+      parts.forEach(function (part) {
+        var what = part === "id" ? "the id step " + (i + 1) + " returns" : (part === "status" ? "HTTP status of step " : "answer of step ") + (part === "id" ? "" : String(i + 1));
+        options.push({ text: "{{ steps." + st.id + "." + part + " }}", name: "steps." + st.id + "." + part, value: what });
       });
     });
     options.push({ text: "{{ now.strftime('%Y-%m-%d') }}", name: "today's date", value: new Date().toISOString().slice(0, 10) });
@@ -365,9 +375,12 @@
       if (!list.firstChild) { list.appendChild(h("li", { "class": "muted small", text: "Nothing matches." })); }
     }
     search.addEventListener("input", fill);
-    picker = h("div", { "class": "picker", role: "dialog", "aria-label": "Insert a field into " + labelText },
+    picker = h("div", { "class": "picker", role: "dialog", "aria-label": opener.getAttribute("aria-label") || "Insert a field into " + labelText },
       h("label", { "for": "picker-search", text: "Find a field" }), search, list,
       h("button", { type: "button", "class": "btn btn-small", text: "Close", on: { click: function () { closePicker(); opener.focus(); } } }));
+    picker.addEventListener("focusout", function (e) {
+      if (picker && e.relatedTarget && !picker.contains(e.relatedTarget)) { closePicker(); }
+    });
     picker.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { e.preventDefault(); closePicker(); opener.focus(); }
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -545,7 +558,8 @@
   function fieldRow(step, stepIndex, key, meta, legend) {
     var id = nextId("f");
     var value = step.params[key];
-    var label = h("label", { "for": id }, key, meta.required ? h("span", { "class": "req", "aria-hidden": "true", title: "required", text: " *" }) : null);
+    // The star is drawn by CSS, so the label's name stays the field's name.
+    var label = h("label", { "for": id, "class": meta.required ? "required" : null, title: meta.required ? "required" : null }, key);
     var helpId = meta.description ? id + "-help" : null;
     var input;
     var isObject = value !== null && typeof value === "object";
@@ -582,6 +596,17 @@
         h("label", { "for": id, text: "secret: environment variable name" }), input,
         h("span", { id: id + "-help", "class": "muted small", text: "Signs each delivery (Standard Webhooks). Give the name of the variable holding it, never the value." }));
     }
+    if (Array.isArray(meta.values) && meta.values.length && meta.values_open) {
+      var listId = id + "-values";
+      input = h("input", { id: id, type: "text", list: listId, "aria-describedby": helpId, "aria-required": meta.required ? "true" : null,
+        on: { input: function (e) { store(e.target.value); } } });
+      input.value = text;
+      return h("div", { "class": "field", "data-field": key }, label, input,
+        h("datalist", { id: listId }, meta.values.map(function (v) {
+          return h("option", { value: String(typeof v === "object" ? v.value : v), label: typeof v === "object" ? v.label : String(v) });
+        })),
+        helpId ? h("span", { id: helpId, "class": "muted small", text: meta.description }) : null);
+    }
     if (Array.isArray(meta.values) && meta.values.length) {
       input = h("select", { id: id, "aria-describedby": helpId, "aria-required": meta.required ? "true" : null,
         on: { change: function (e) { store(e.target.value); } } });
@@ -589,7 +614,8 @@
       var found = false;
       meta.values.forEach(function (v) {
         var val = typeof v === "object" ? String(v.value) : String(v);
-        var lab = typeof v === "object" ? (v.label || val) + " (" + val + ")" : val;
+        var lab = typeof v === "object" && v.label ? v.label : val;
+        if (lab !== val && lab.indexOf("(" + val + ")") < 0) { lab += " (" + val + ")"; }
         var o = h("option", { value: val, text: lab });
         if (val === text) { o.selected = true; found = true; }
         input.appendChild(o);
@@ -753,7 +779,8 @@
     var select = $("test-event");
     api("GET", "/api/events?limit=20&type=" + encodeURIComponent(S.on)).then(function (res) {
       while (select.options.length > 1) { select.remove(1); }
-      select.options[0].textContent = "The sample event" + (S.sample ? " (" + S.sample.source + ")" : "");
+      var sources = { stored: "the newest stored event of this type", perfex: "a record read from Perfex", reference: "the example of the API reference" };
+      select.options[0].textContent = "The sample event" + (S.sample ? ": " + (sources[S.sample.source] || S.sample.source) : "");
       listOf(res.data, "items").forEach(function (ev) {
         var label = (ev.type || "") + " · " + (ev.id || "") + (ev.time ? " · " + new Date(ev.time * 1000 || ev.time).toISOString().replace("T", " ").slice(0, 19) : "");
         select.appendChild(h("option", { value: ev.id, text: label }));
@@ -769,6 +796,7 @@
         : Promise.resolve(S.sample ? S.sample.event : null);
       return pick.then(function (event) {
         var body = { rule: buildRule() };
+        if (!body.rule.name) { body.rule.name = suggestedName() || "draft"; }  // a test needs none yet
         if (event) { body.event = event; }
         var hooks = buildHooks();
         if (hooks.length) { body.hooks = hooks; }
@@ -800,11 +828,35 @@
         h("h3", {}, "Step " + (i + 1) + ": " + (action ? action.title : st.action), " ", h("code", { "class": "muted", text: (method + " " + (path || "")).trim() })));
       if (st.skipped) { card.appendChild(h("p", { "class": "muted", text: "Skipped: its own condition is false for this event." })); }
       if (st.error) { card.appendChild(h("p", { "class": "plain-error", text: st.error })); }
-      var shown = st.request || st.params;
-      if (shown !== undefined) { card.appendChild(h("pre", { tabindex: "0", "aria-label": "Rendered request of step " + (i + 1) }, h("code", { text: pretty(shown) }))); }
+      if (st.request) {
+        card.appendChild(h("p", { "class": "label", text: "The request, as it would be sent" }));
+        card.appendChild(h("pre", { tabindex: "0", "class": "http", "aria-label": "Rendered request of step " + (i + 1) }, h("code", { text: httpText(st.request) })));
+      }
+      if (st.params !== undefined) {
+        var fields = h("details", { "class": "more-fields", open: st.request ? null : true },
+          h("summary", { text: "Its fields" }),
+          h("pre", { tabindex: "0", "aria-label": "Rendered fields of step " + (i + 1) }, h("code", { text: pretty(st.params) })));
+        card.appendChild(fields);
+      }
       out.appendChild(card);
     });
     (d.notes || []).forEach(function (n) { out.appendChild(h("p", { "class": "muted small", text: n })); });
+  }
+
+  function httpText(req) {
+    var lines = [(req.method || "") + " " + (req.url || "")];
+    Object.keys(req.headers || {}).forEach(function (k) { lines.push(k + ": " + req.headers[k]); });
+    var body = req.body === undefined || req.body === null ? "" : (typeof req.body === "string" ? req.body : pretty(req.body));
+    if (body && /json/.test((req.headers || {})["content-type"] || "")) {
+      try { body = pretty(JSON.parse(body)); } catch (e) { /* shown as sent */ }
+    } else if (body && /x-www-form-urlencoded/.test((req.headers || {})["content-type"] || "")) {
+      body += "\n\n# decoded:\n" + body.split("&").map(function (pair) {
+        var kv = pair.split("=");
+        var dec = function (x) { try { return decodeURIComponent((x || "").replace(/\+/g, " ")); } catch (e) { return x; } };
+        return dec(kv[0]) + " = " + dec(kv.slice(1).join("="));
+      }).join("\n");
+    }
+    return lines.join("\n") + (body ? "\n\n" + body : "");
   }
 
   // ---------------------------------------------------------------- 5. save
@@ -932,7 +984,7 @@
   }
 
   // ---------------------------------------------------------------- loading a rule
-  function applyRule(rule, hooks) {
+  function applyRule(rule, hooks, conditions) {
     S.base = {};
     Object.keys(rule).forEach(function (k) {
       if (["name", "description", "on", "if", "do", "enabled", "schedule"].indexOf(k) < 0) { S.base[k] = rule[k]; }
@@ -974,7 +1026,13 @@
     renderTriggerExtra();
     var ready = loadSample();
     renderSteps();
-    if (S.expr) {
+    if (S.expr && conditions !== undefined) {
+      S.exprOnly = conditions === null;
+      S.rows = Array.isArray(conditions) ? conditions : [];
+      S.any = / or /.test(S.expr) && S.rows.length > 1 && !/ and /.test(S.expr);
+      $("cond-join").value = S.any ? "any" : "all";
+      renderRows();
+    } else if (S.expr) {
       api("POST", "/api/builder/conditions", { "if": S.expr }).then(function (res) {
         if (res.ok && res.data && Array.isArray(res.data.rows)) {
           S.rows = res.data.rows; S.any = !!res.data.any; S.exprOnly = false;
@@ -990,7 +1048,7 @@
       if (!res.ok) { setStatus("Cannot load rule " + name + ": " + errorText(res), "bad"); return; }
       var d = res.data;
       S.version = d.version; S.writable = d.writable !== false; S.name = name;
-      applyRule(d.rule, d.hooks);
+      applyRule(d.rule, d.hooks, d.conditions);
       setStatus(d.file ? "Editing " + name + " from " + d.file + (S.writable ? "." : " (read-only: you can build and test; saving offers the YAML).") : "Editing " + name + ".",
         S.writable ? null : "warn");
     });
@@ -1122,7 +1180,17 @@
       api("POST", "/api/rules/" + encodeURIComponent(name) + "/enabled", { enabled: value }).then(function (res) {
         if (res.ok) {
           setStatus("Rule " + name + (value ? " enabled." : " disabled.") + " The bridge picks the change up within seconds.", "ok");
-          setTimeout(function () { location.reload(); }, 1500);
+          // Show the new state at once (the page itself reflects the reload on its next visit).
+          b.disabled = false;
+          b.setAttribute("data-value", value ? "false" : "true");
+          clear(b);
+          append(b, [value ? "Disable" : "Enable", h("span", { "class": "sr-only", text: " rule " + name })]);
+          var card = b.closest(".rule");
+          var heading = card ? card.querySelector("h3") : null;
+          var badge = heading ? heading.querySelector(".badge") : null;
+          if (!value && heading && !badge) { append(heading, [" ", h("span", { "class": "badge badge-muted", text: "disabled" })]); }
+          if (value && badge) { badge.remove(); }
+          b.focus();
         } else {
           b.disabled = false;
           var d = res.data || {};

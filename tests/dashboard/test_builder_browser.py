@@ -1,0 +1,332 @@
+"""The rule builder in real headless Chromium against `bridge up` on the Perfex sandbox.
+
+Everything a person does goes through the UI (labels, buttons, the keyboard); the test
+only reads the admin API to wait for what is asynchronous (the poller storing an event).
+Screenshots of each step go to tests/artifacts/; `BRIDGE_DOCS_SCREENSHOTS=1` writes them
+to docs/builder-*.png instead, the README's pictures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Iterator
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from bridge.loopback.processes import BridgeProcess, wait_http
+from bridge.loopback.receiver import create_receiver
+from bridge.loopback.servers import free_port, serve_in_thread
+from bridge.sandbox.app import create_app as create_sandbox
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / ("docs" if os.environ.get("BRIDGE_DOCS_SCREENSHOTS") else "tests/artifacts")
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
+ADMIN = "builder-test-admin-token-0123456789"
+SANDBOX_TOKEN = "builder-test-perfex"
+CONTROL = {"X-Sandbox-Token": SANDBOX_TOKEN}
+
+pytestmark = pytest.mark.browser
+
+
+@dataclass
+class Bridge:
+    url: str
+    sandbox: str
+    receiver: str
+    rules: Path
+    process: BridgeProcess
+
+    def api(self, path: str) -> httpx.Response:
+        return httpx.get(self.url + path, headers={"Authorization": f"Bearer {ADMIN}"})
+
+    def add_lead(self, name: str, company: str) -> None:
+        created = httpx.post(
+            f"{self.sandbox}/_sandbox/records/leads",
+            headers=CONTROL,
+            json={"name": name, "company": company, "email": f"{name.split()[0]}@example.com"},
+        )
+        assert created.status_code in (200, 201), created.text
+
+    def wait_event(self, name: str, timeout: float = 30) -> None:
+        """Wait until the poller stored the lead's event (what happens next is the rules')."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            items = self.api("/api/events?type=perfex.leads.created").json()["items"]
+            if any(item.get("data", {}).get("name") == name for item in items):
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"the poller never stored the lead {name!r}")
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by playwright."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def bridge(tmp_path: Path) -> Iterator[Bridge]:
+    """`bridge up` (web + worker + poller, embedded Valkey) on the seeded sandbox."""
+    with ExitStack() as stack:
+        sandbox = stack.enter_context(
+            serve_in_thread(create_sandbox(token=SANDBOX_TOKEN, seed=True), access_log=False)
+        )
+        receiver = stack.enter_context(serve_in_thread(create_receiver(), access_log=False))
+        rules = tmp_path / "rules"
+        rules.mkdir()
+        port = free_port()
+        env = {
+            "BRIDGE_PERFEX_URL": f"{sandbox}/api",
+            "BRIDGE_PERFEX_TOKEN": SANDBOX_TOKEN,
+            "BRIDGE_ADMIN_TOKEN": ADMIN,
+            "BRIDGE_RULES": str(rules),
+            "BRIDGE_REDIS_URL": "",
+            "BRIDGE_DATA_DIR": str(tmp_path / "data"),
+            "BRIDGE_PORT": str(port),
+            "BRIDGE_POLL_INTERVAL": "1",
+            "BRIDGE_POLL_RESOURCES": "leads",
+            "BRIDGE_ALLOW_PRIVATE_TARGETS": "true",
+            "CHAT_WEBHOOK_URL": f"{receiver}/chat",
+            "SHOP_SECRET": "builder-test-shop-secret",
+        }
+        process = BridgeProcess("up", env=env, log_path=tmp_path / "bridge.log", cwd=tmp_path)
+        process.start()
+        base = f"http://127.0.0.1:{port}"
+        try:
+            wait_http(base + "/healthz", process=process, timeout=60)
+            yield Bridge(base, sandbox, receiver, rules, process)
+        finally:
+            code = process.stop()
+            assert code in (0, -15), process.log()[-3000:]
+
+
+def _login(page: Page, url: str) -> None:
+    page.goto(url + "/login")
+    page.get_by_label("Admin token").fill(ADMIN)
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Overview")
+
+
+def _shot(page: Page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"builder-{name}.png"), full_page=True)
+
+
+def _pick(page: Page, into: str, field: str) -> None:
+    """Open the field picker of one input and choose a field by its name."""
+    page.get_by_role("button", name=f"Insert a field into {into}", exact=True).click()
+    dialog = page.get_by_role("dialog", name=f"Insert a field into {into}")
+    dialog.get_by_label("Find a field").fill(field)
+    dialog.get_by_role("button").filter(has_text=field).first.click()
+
+
+def _pick_by_keyboard(page: Page, into: str, search: str) -> None:
+    """The same with the keyboard alone: Enter opens, type, arrow down, Enter inserts."""
+    page.get_by_role("button", name=f"Insert a field into {into}", exact=True).focus()
+    page.keyboard.press("Enter")
+    page.keyboard.type(search)
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+
+
+def _reload_until(page: Page, selector: str, text: str, timeout: float = 30) -> None:
+    """Reload a page until an element with that text shows (what the bridge does is async)."""
+    deadline = time.monotonic() + timeout
+    while not page.locator(selector, has_text=text).count():
+        assert time.monotonic() < deadline, f"{selector} with {text!r} never showed"
+        time.sleep(0.5)
+        page.reload()
+
+
+def _runs_of(page: Page, url: str, rule: str) -> int:
+    page.goto(f"{url}/runs?rule={rule}")
+    return page.locator("table.runs tbody tr", has_text=rule).count()
+
+
+def test_build_test_save_run_edit_disable(browser: Browser, bridge: Bridge) -> None:
+    """From scratch through the UI: new lead -> task + webhook, tested, saved, run on a
+    real lead (both steps succeed), condition edited, rule disabled: the next lead does
+    nothing."""
+    url = bridge.url
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, url)
+    page.get_by_role("link", name="Rules & hooks").click()
+    page.get_by_role("link", name="New rule").click()
+    expect(page.locator("h1")).to_have_text("New rule")
+
+    # 1. trigger
+    page.get_by_label("Search triggers").fill("new lead")
+    page.get_by_label("A new lead is added in Perfex").check()
+    expect(page.locator("#trigger-chosen")).to_contain_text("A new lead is added in Perfex")
+    _shot(page, "1-trigger")
+    page.get_by_role("button", name="Next: conditions").click()
+
+    # 2. conditions: one row, compiled to `if:` (shown in the advanced box)
+    page.get_by_role("button", name="Add a condition").click()
+    page.get_by_label("Field of condition 1").fill("event.data.email")
+    page.get_by_label("Operator of condition 1").select_option("is not empty")
+    page.get_by_label("Operator of condition 1").press("Tab")
+    page.get_by_text("Advanced: the condition as an expression").click()
+    expect(page.get_by_label("Condition expression")).to_have_value(
+        re.compile(r"event\.data\.email")
+    )
+    _shot(page, "2-conditions")
+    page.get_by_role("button", name="Next: actions").click()
+
+    # 3. actions: a task from the lead, then a webhook naming the task
+    page.get_by_label("Search actions").fill("create a task")
+    page.get_by_role("button", name="Add: Create a task in Perfex").click()
+    step1 = page.get_by_role("group", name="Step 1: Create a task in Perfex")
+    step1.get_by_label("name", exact=True).fill("Call ")
+    _pick(page, "name of step 1", "event.data.name")
+    _pick_by_keyboard(page, "startdate of step 1", "today")
+    expect(step1.get_by_label("startdate", exact=True)).to_have_value(
+        "{{ now.strftime('%Y-%m-%d') }}"
+    )
+    step1.get_by_label("rel_type", exact=True).select_option("lead")
+    step1.get_by_text("More fields").click()
+    _pick(page, "rel_id of step 1", "event.data.id")
+    page.get_by_label("Search actions").fill("webhook")
+    page.get_by_role("button", name="Add: Send a webhook").click()
+    step2 = page.get_by_role("group", name="Step 2: Send a webhook")
+    step2.get_by_label("url", exact=True).fill("${CHAT_WEBHOOK_URL}")
+    step2.get_by_label("body key 1", exact=True).fill("text")
+    step2.get_by_label("body value 1", exact=True).fill("New lead: ")
+    _pick(page, "body value 1 of step 2", "event.data.name")
+    step2.get_by_role("button", name="Add a body field to step 2").click()
+    step2.get_by_label("body key 2", exact=True).fill("task")
+    _pick(page, "body value 2 of step 2", "steps.task.status")
+    # A third step, added, moved and removed with the keyboard alone.
+    page.get_by_label("Search actions").fill("wait")
+    page.get_by_label("Search actions").press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("group", name="Step 3: Wait before the next step")).to_be_visible()
+    page.get_by_role("button", name="Move step 3 up").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("group", name="Step 2: Wait before the next step")).to_be_visible()
+    expect(page.get_by_role("group", name="Step 3: Send a webhook")).to_be_visible()
+    page.get_by_role("button", name="Remove step 2").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator(".step-edit")).to_have_count(2)
+    expect(page.get_by_role("group", name="Step 2: Send a webhook")).to_be_visible()
+    page.get_by_role("heading", name="3. Then do this").scroll_into_view_if_needed()
+    _shot(page, "3-actions")
+    page.get_by_role("button", name="Next: test").click()
+
+    # 4. test: the dry run on the sample lead shows the rendered task
+    page.get_by_role("button", name="Run the test").click()
+    result = page.locator("#test-result")
+    expect(result).to_contain_text("Create a task in Perfex")
+    expect(result).to_contain_text("POST /tasks")
+    expect(result).to_contain_text("The rule matches this event")
+    expect(result).to_contain_text("rel_type=lead")
+    expect(result).to_contain_text("name = Call ")
+    expect(result).to_contain_text("authtoken: [redacted]")
+    assert bridge.receiver not in result.inner_text(), "the chat URL (a secret) was shown"
+    _shot(page, "4-test")
+    page.get_by_role("button", name="Next: save").click()
+
+    # 5. save, enabled; it shows in the rules list
+    page.get_by_label("Rule name", exact=True).fill("lead-call-task")
+    page.get_by_label("Description", exact=True).fill("Call every new lead and tell the chat.")
+    page.get_by_role("button", name="Save rule").click()
+    expect(page.locator("#save-result")).to_contain_text("Saved lead-call-task (enabled)")
+    _shot(page, "5-save")
+    page.get_by_role("link", name="See it in the rules list").click()
+    _reload_until(page, ".rule", "lead-call-task")  # the bridge's hot reload, seconds
+    expect(page.locator(".rule", has_text="lead-call-task")).to_contain_text("perfex.tasks.create")
+    assert (bridge.rules / "lead-call-task.yml").exists()
+
+    # A lead arrives: both steps succeed in the run history.
+    bridge.add_lead("Ada Lovelace", "Acme Ltd")
+    page.get_by_role("link", name="Runs").click()
+    _reload_until(page, "table.runs tbody tr", "succeeded")
+    row = page.locator("table.runs tbody tr", has_text="lead-call-task").first
+    expect(row).to_contain_text("succeeded")
+    row.locator("a").first.click()
+    expect(page.locator(".step")).to_have_count(2)
+    expect(page.locator(".step").nth(0)).to_contain_text("succeeded")
+    expect(page.locator(".step").nth(1)).to_contain_text("succeeded")
+    _shot(page, "6-run")
+    deliveries = httpx.get(bridge.receiver + "/_deliveries").json()
+    assert len(deliveries) == 1, deliveries
+    assert json.loads(deliveries[0]["body"]) == {"text": "New lead: Ada Lovelace", "task": 200}
+
+    # Edit the condition: only Globex leads now.
+    page.goto(url + "/rules")
+    page.get_by_role("link", name="Edit rule lead-call-task").click()
+    page.get_by_role("button", name="2 · Conditions").click()
+    expect(page.get_by_label("Field of condition 1")).to_have_value("event.data.email")
+    page.get_by_label("Field of condition 1").fill("event.data.company")
+    page.get_by_label("Operator of condition 1").select_option("contains")
+    page.get_by_label("Value of condition 1").fill("Globex")
+    page.get_by_label("Value of condition 1").press("Tab")
+    page.get_by_role("button", name="5 · Save").click()
+    page.get_by_role("button", name="Save rule").click()
+    expect(page.locator("#save-result")).to_contain_text("Saved lead-call-task")
+    assert "Globex" in (bridge.rules / "lead-call-task.yml").read_text()
+    time.sleep(3)  # hot reload
+    bridge.add_lead("Grace Hopper", "Acme Two")
+    bridge.wait_event("Grace Hopper")
+
+    # Disable it on the Rules page: the next (matching) lead does nothing either.
+    page.goto(url + "/rules")
+    page.get_by_role("button", name="Disable rule lead-call-task").click()
+    expect(page.get_by_role("status")).to_contain_text("disabled")
+    expect(page.locator(".rule", has_text="lead-call-task")).to_contain_text("disabled")
+    assert "enabled: false" in (bridge.rules / "lead-call-task.yml").read_text()
+    time.sleep(3)
+    bridge.add_lead("Katherine Johnson", "Globex")
+    bridge.wait_event("Katherine Johnson")
+    time.sleep(4)  # long enough for a worker to have run it, had it matched
+    assert _runs_of(page, url, "lead-call-task") == 1
+    assert len(httpx.get(bridge.receiver + "/_deliveries").json()) == 1
+
+    page.goto(url + "/rules/audit")
+    expect(page.locator("table.audit tbody tr")).to_have_count(3)
+    page.close()
+
+
+def test_start_from_a_template_fill_its_needs_and_save(browser: Browser, bridge: Bridge) -> None:
+    """Start from a gallery template, give its secret's variable and its ids, save it."""
+    url = bridge.url
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, url)
+    page.goto(url + "/rules")
+    page.get_by_role("link", name="Start from a template").click()
+    expect(page.locator("h1")).to_have_text("Start from a template")
+    page.get_by_label("Search templates").fill("GitHub")
+    _shot(page, "templates")
+    page.get_by_role("link", name="Use this template").first.click()
+    expect(page.locator("#builder-status")).to_contain_text("Template")
+    page.get_by_label("Environment variable holding the secret").fill("SHOP_SECRET")
+    page.get_by_label("Environment variable holding the secret").press("Tab")
+    expect(page.locator(".secret-state")).to_contain_text("SHOP_SECRET is set")
+    page.get_by_role("button", name="3 · Actions").click()
+    needed = page.locator(".needs input, .needs select")
+    assert needed.count() >= 1
+    for i in range(needed.count()):
+        needed.nth(i).fill("3")
+    page.get_by_role("button", name="5 · Save").click()
+    page.get_by_label("Rule name", exact=True).fill("issues-to-tasks")
+    page.get_by_role("button", name="Save rule").click()
+    expect(page.locator("#save-result")).to_contain_text("Saved issues-to-tasks")
+    text = (bridge.rules / "issues-to-tasks.yml").read_text()
+    assert "${SHOP_SECRET}" in text and "builder-test-shop-secret" not in text
+    page.close()
