@@ -36,7 +36,7 @@ _RULE_PREFIX = re.compile(
     r"^rule (?:'[^']*'|\"[^\"]*\")(?: step (?P<step>\d+))?(?: [\w.\[\]-]+)?: "
 )
 _HOOK_PREFIX = re.compile(r"^hook (?:'[^']*'|\"[^\"]*\"): ")
-_NEEDS = re.compile(r"^(?P<action>\S+) needs field '(?P<field>[^']+)'$")
+_NEEDS = re.compile(r"^(?P<action>\S+) needs (?:a value for )?field '(?P<field>[^']+)'$")
 _UNKNOWN_KEY = re.compile(r"unknown (?:key|action) '(?P<key>[^']+)'")
 _ENV_ONLY = re.compile(r"\$\{[A-Za-z_][A-Za-z0-9_]*\}")
 
@@ -159,7 +159,10 @@ def _map(problem: str, target: str, lines: dict[int, str]) -> dict[str, str] | N
     if needs is not None:
         action = needs["action"]
         operation = find_operation(action)
-        base = path if path.endswith(action) else f"{path}.{action}".lstrip(".")
+        if step is not None:
+            base = f"do[{int(step) - 1}].{action}"
+        else:
+            base = path if path.endswith(action) else f"{path}.{action}".lstrip(".")
         path = f"{base}.{needs['field']}"
         where = f"{operation.method} {operation.path}" if operation else action
         message = f"required by {where}"

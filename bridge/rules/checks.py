@@ -281,6 +281,11 @@ def _check_fields(
     for name in (*operation.path_params, *operation.required):
         if name not in params:
             problems.error(file, line, f"{what}: {action} needs field {name!r}")
+        elif params[name] is None or params[name] == "":
+            # An empty required field (a template's id left blank) fails only at run time.
+            problems.error(
+                file, key_line(params, name), f"{what}: {action} needs a value for field {name!r}"
+            )
     known = {*operation.path_params, *operation.required, *operation.optional}
     for key in params:
         name = str(key)

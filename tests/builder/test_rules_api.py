@@ -536,3 +536,16 @@ def test_audit_log_is_bounded_and_filtered(api: Api) -> None:
     ]
     assert [a["change"] for a in order] == ["disabled", "enabled", "disabled"]
     assert bad.status_code == 400
+
+
+def test_blank_required_field_is_refused_at_its_path(api: Api, rules_root: Path) -> None:
+    """A required field left empty (a template's id not filled in) is a 422 at that field."""
+    rule = task_rule()
+    rule["do"][0]["perfex.tasks.create"]["rel_id"] = None
+    rule["do"][0]["perfex.tasks.create"]["name"] = ""
+    with api() as client:
+        response = client.post("/rules", json={"rule": rule})
+    assert response.status_code == 422
+    assert response.json()["errors"] == [
+        {"path": "do[0].perfex.tasks.create.name", "message": "required by POST /tasks"},
+    ]

@@ -1,4 +1,4 @@
-"""`enabled:` on a rule: a disabled rule is loaded and checked but never matches."""
+"""`enabled:` on a rule (loaded and checked, never matching), and required fields with values."""
 
 from __future__ import annotations
 
@@ -95,3 +95,28 @@ def test_hook_without_its_secret_is_off_while_no_enabled_rule_uses_it(
     on = write_rules(text.format(flag="true"))
     assert problems_of(on) == [f"{ruleset.files[0]}:4: environment variable GH_SECRET is not set"]
     assert set(load_ok(on, {"GH_SECRET": "s"}).hooks) == {"gh"}
+
+
+def test_required_perfex_field_needs_a_value(write_rules: WriteRules) -> None:
+    """A required field or path parameter left null or empty is a load error at its line
+    (it would fail only at run time otherwise); a template value is fine."""
+    path = write_rules(
+        """
+        rules:
+          - name: blank
+            on: perfex.leads.created
+            do:
+              - perfex.leads.create:
+                  name: "{{ event.data.name }}"
+                  source:
+                  status: ""
+                  assigned: 1
+              - perfex.tickets.reply: {id: "{{ event.data.id }}", message: hi}
+        """
+    )
+    assert problems_of(path) == [
+        f"{path / 'rules.yml'}:7: rule 'blank' step 1: perfex.leads.create needs a value"
+        " for field 'source'",
+        f"{path / 'rules.yml'}:8: rule 'blank' step 1: perfex.leads.create needs a value"
+        " for field 'status'",
+    ]
