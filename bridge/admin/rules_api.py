@@ -36,10 +36,9 @@ from bridge.admin.responses import Endpoint, NotFound, json_error
 from bridge.admin.state import redis_of, rules_watcher_of, settings_of
 from bridge.builder import audit, service
 from bridge.builder.conditions import ConditionError, parse_expression, rows_to_expression
-from bridge.builder.samples import PERFEX_TIMEOUT, sample_event
+from bridge.builder.samples import perfex_client, sample_event
 from bridge.builder.trial import try_rule
 from bridge.exceptions import RuleFileConflict, RuleInvalid, UnknownEventType
-from bridge.perfex.client import PerfexClient
 
 logger = logging.getLogger("bridge.admin.rules_api")
 
@@ -152,15 +151,7 @@ async def _sample(request: Request, rule: dict[str, Any]) -> tuple[dict[str, Any
     if exact is None:
         raise _Invalid([{"path": "event", "message": "on: is a pattern: give an event to try"}])
     watcher = rules_watcher_of(request)
-    settings = settings_of(request)
-    perfex = None
-    if settings.perfex_url and settings.perfex_token is not None:
-        perfex = PerfexClient(
-            settings.perfex_url,
-            settings.perfex_token.get_secret_value(),
-            timeout=PERFEX_TIMEOUT,
-            max_connections=2,
-        )
+    perfex = perfex_client(settings_of(request))
     try:
         answer = await sample_event(
             exact,
