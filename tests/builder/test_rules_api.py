@@ -372,12 +372,14 @@ def test_single_rules_file_is_read_only(api: Api, rules_root: Path) -> None:
             "/rules/order-task", json={"rule": got["rule"], "version": got["version"]}
         )
         toggled = client.post("/rules/order-task/enabled", json={"enabled": False})
+        deleted = client.delete("/rules/order-task")
         invalid = client.post("/rules", json={"rule": task_rule("x", on="nope.nope")})
     assert created.status_code == 409 and created.json()["conflict"] == "read_only"
     assert created.json()["yaml"].startswith(SHARED.split("\nrules:")[0])
     assert "  - name: call-lead" in created.json()["yaml"]
     assert edited.status_code == 409 and edited.json()["yaml"] == SHARED
     assert toggled.status_code == 409 and "enabled: false" in toggled.json()["yaml"]
+    assert deleted.status_code == 409 and "order-task" not in deleted.json()["yaml"]
     assert invalid.status_code == 422, "the checks still run on a read-only place"
     assert single.read_text() == SHARED
     assert sorted(p.name for p in rules_root.iterdir()) == ["shared.yml"]
@@ -549,3 +551,28 @@ def test_blank_required_field_is_refused_at_its_path(api: Api, rules_root: Path)
     assert response.json()["errors"] == [
         {"path": "do[0].perfex.tasks.create.name", "message": "required by POST /tasks"},
     ]
+
+
+def test_put_updates_the_files_hooks_by_name(api: Api, rules_root: Path) -> None:
+    """PUT with `hooks` changes the named hook in place (comments kept) and adds new ones."""
+    with api() as client:
+        got = client.get("/rules/order-task").json()
+        hooks = [
+            {
+                "name": "shop",
+                "verify": "token",
+                "secret": "${SHOP_TOKEN}",
+                "description": "Web shop",
+            },
+            {"name": "open", "verify": "none"},
+        ]
+        response = client.put(
+            "/rules/order-task",
+            json={"rule": got["rule"], "version": got["version"], "hooks": hooks},
+        )
+        assert response.status_code == 200, response.text
+        after = client.get("/rules/order-task").json()
+    assert after["hooks"] == hooks
+    text = (rules_root / "shared.yml").read_text()
+    assert "    secret: ${SHOP_TOKEN}      # set in the environment" in text
+    assert any("verify: none" in w["message"] for w in response.json()["warnings"])
