@@ -13,7 +13,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,18 @@ SANDBOX_TOKEN = "builder-test-perfex"
 CONTROL = {"X-Sandbox-Token": SANDBOX_TOKEN}
 
 pytestmark = pytest.mark.browser
+
+HAND_WRITTEN = """\
+# Written by hand: the builder keeps this comment.
+rules:
+  - name: big-deals
+    on: perfex.customers.created
+    if: event.data.company != ''    # companies only
+    do:
+      - webhook:
+          url: ${CHAT_WEBHOOK_URL}
+          body: {text: "A company lead: {{ event.data.company }}"}
+"""
 
 
 @dataclass
@@ -80,16 +92,14 @@ def browser() -> Iterator[Browser]:
             chromium.close()
 
 
-@pytest.fixture
-def bridge(tmp_path: Path) -> Iterator[Bridge]:
+@contextmanager
+def _running_bridge(tmp_path: Path, rules: Path) -> Iterator[Bridge]:
     """`bridge up` (web + worker + poller, embedded Valkey) on the seeded sandbox."""
     with ExitStack() as stack:
         sandbox = stack.enter_context(
             serve_in_thread(create_sandbox(token=SANDBOX_TOKEN, seed=True), access_log=False)
         )
         receiver = stack.enter_context(serve_in_thread(create_receiver(), access_log=False))
-        rules = tmp_path / "rules"
-        rules.mkdir()
         port = free_port()
         env = {
             "BRIDGE_PERFEX_URL": f"{sandbox}/api",
@@ -114,6 +124,25 @@ def bridge(tmp_path: Path) -> Iterator[Bridge]:
         finally:
             code = process.stop()
             assert code in (0, -15), process.log()[-3000:]
+
+
+@pytest.fixture
+def bridge(tmp_path: Path) -> Iterator[Bridge]:
+    """The bridge on a rules directory it may write."""
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "hand-written.yml").write_text(HAND_WRITTEN)
+    with _running_bridge(tmp_path, rules) as bridge:
+        yield bridge
+
+
+@pytest.fixture
+def read_only_bridge(tmp_path: Path) -> Iterator[Bridge]:
+    """The bridge on one rules file (as from a ConfigMap): the builder may not save there."""
+    rules = tmp_path / "rules.yml"
+    rules.write_text(HAND_WRITTEN)
+    with _running_bridge(tmp_path, rules) as bridge:
+        yield bridge
 
 
 def _login(page: Page, url: str) -> None:
@@ -329,4 +358,82 @@ def test_start_from_a_template_fill_its_needs_and_save(browser: Browser, bridge:
     expect(page.locator("#save-result")).to_contain_text("Saved issues-to-tasks")
     text = (bridge.rules / "issues-to-tasks.yml").read_text()
     assert "${SHOP_SECRET}" in text and "builder-test-shop-secret" not in text
+    page.close()
+
+
+def test_two_editors_the_second_sees_the_difference(browser: Browser, bridge: Bridge) -> None:
+    """Two people edit one rule: the second save is refused with the difference shown; they
+    load the current version, save again, and the hand-written comments are still there."""
+    url = bridge.url
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    first, second = context.new_page(), context.new_page()
+    _login(first, url)
+    for page in (first, second):
+        page.goto(url + "/rules/big-deals/edit")
+        expect(page.locator("#builder-status")).to_contain_text("Editing big-deals")
+        page.get_by_role("button", name="5 · Save").click()
+    first.get_by_label("Description", exact=True).fill("Set by the first editor")
+    first.get_by_role("button", name="Save rule").click()
+    expect(first.locator("#save-result")).to_contain_text("Saved big-deals")
+
+    second.get_by_label("Description", exact=True).fill("Set by the second editor")
+    second.get_by_role("button", name="Save rule").click()
+    conflict = second.locator("#save-result")
+    expect(conflict).to_contain_text("Someone else changed this rule")
+    expect(conflict.get_by_label("Difference")).to_contain_text("Set by the first editor")
+    _shot(second, "conflict")
+    second.get_by_role("button", name="Load their version").click()
+    expect(second.get_by_label("Description", exact=True)).to_have_value("Set by the first editor")
+    second.get_by_label("Description", exact=True).fill("Agreed by both")
+    second.get_by_role("button", name="Save rule").click()
+    expect(second.locator("#save-result")).to_contain_text("Saved big-deals")
+    text = (bridge.rules / "hand-written.yml").read_text()
+    assert "Agreed by both" in text
+    assert "# Written by hand: the builder keeps this comment." in text
+    assert "if: event.data.company != ''    # companies only" in text, "the if: was rewritten"
+    context.close()
+
+
+def test_read_only_rules_offer_the_yaml_of_a_new_hook_rule(
+    browser: Browser, read_only_bridge: Bridge
+) -> None:
+    """Rules in one read-only file: a rule on a new inbound hook is built and tested as
+    usual, and saving offers its YAML (the hook's secret as ${VAR}) to copy or download."""
+    url = read_only_bridge.url
+    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    _login(page, url)
+    page.goto(url + "/rules/new")
+    page.get_by_label("Search triggers").fill("webhook arrives")
+    page.get_by_label("A webhook arrives from another service", exact=False).check()
+    page.get_by_label("Hook name").fill("shop")
+    page.get_by_label("Verification").select_option("token")
+    page.get_by_label("Environment variable holding the secret").fill("SHOP_SECRET")
+    page.get_by_label("Environment variable holding the secret").press("Tab")
+    expect(page.locator(".secret-state")).to_contain_text("SHOP_SECRET is set")
+    expect(page.locator("#hook-url")).to_have_text(url + "/hooks/shop")
+    page.get_by_role("button", name="3 · Actions").click()
+    page.get_by_label("Search actions").fill("webhook")
+    page.get_by_role("button", name="Add: Send a webhook").click()
+    step = page.get_by_role("group", name="Step 1: Send a webhook")
+    step.get_by_label("url", exact=True).fill("${CHAT_WEBHOOK_URL}")
+    step.get_by_label("body value 1", exact=True).fill("An order arrived")
+    page.get_by_role("button", name="4 · Test").click()
+    page.get_by_role("button", name="Run the test").click()
+    expect(page.locator("#test-result")).to_contain_text("An order arrived")
+    page.get_by_role("button", name="5 · Save").click()
+    page.get_by_label("Rule name", exact=True).fill("shop-orders")
+    page.get_by_role("button", name="Save rule").click()
+    result = page.locator("#save-result")
+    expect(result).to_contain_text("The rules live in a read-only place")
+    yaml = result.get_by_label("YAML of the rule")
+    expect(yaml).to_have_value(re.compile(r"name: shop-orders"))
+    text = yaml.input_value()
+    assert "${SHOP_SECRET}" in text and "builder-test-shop-secret" not in text
+    assert "name: shop" in text and "verify: token" in text
+    _shot(page, "read-only")
+    with page.expect_download() as download:
+        result.get_by_role("link", name="Download YAML").click()
+    assert download.value.suggested_filename == "shop-orders.yml"
+    assert Path(download.value.path()).read_text() == text
+    assert "shop-orders" not in read_only_bridge.rules.read_text()
     page.close()

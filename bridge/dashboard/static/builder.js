@@ -125,7 +125,7 @@
     mode: "new", name: "", catalogue: { triggers: [], actions: [] },
     trigger: null, on: "", hook: null, hooks: [], schedule: { mode: "cron", cron: "0 9 * * 1", every: "1h", timezone: "UTC" },
     sample: null, rows: [], any: false, expr: "", exprOnly: false,
-    steps: [], base: {}, version: null, writable: true, needs: [], panel: "trigger"
+    steps: [], base: {}, version: null, rowsDirty: false, writable: true, needs: [], panel: "trigger"
   };
 
   function actionOf(name) {
@@ -438,10 +438,12 @@
     });
   }
   var compileTimer = null;
-  function compileRowsSoon() { clearTimeout(compileTimer); compileTimer = setTimeout(compileRows, 250); }
+  // Only rows a person changed are compiled again: an `if:` loaded from a file is sent
+  // back exactly as written until then, never silently rewritten.
+  function compileRowsSoon() { S.rowsDirty = true; clearTimeout(compileTimer); compileTimer = setTimeout(compileRows, 250); }
   function compileRows() {
     clearTimeout(compileTimer);
-    if (S.exprOnly) { return Promise.resolve(true); }
+    if (S.exprOnly || !S.rowsDirty) { return Promise.resolve(true); }
     var rows = S.rows.filter(function (r) { return r.field; });
     if (!rows.length) { S.expr = ""; $("cond-expr").value = ""; return Promise.resolve(true); }
     var body = { rows: rows };
@@ -449,6 +451,7 @@
     return api("POST", "/api/builder/conditions", body).then(function (res) {
       if (res.ok && res.data && typeof res.data["if"] === "string") {
         S.expr = res.data["if"];
+        S.rowsDirty = false;
         $("cond-expr").value = S.expr;
         $("cond-note").textContent = "";
         return true;
@@ -463,6 +466,7 @@
     api("POST", "/api/builder/conditions", { "if": text }).then(function (res) {
       if (!res.ok) { $("cond-note").textContent = "That expression is not valid: " + describeErrors(res); return; }
       S.expr = text;
+      S.rowsDirty = false;
       if (res.data && Array.isArray(res.data.rows)) {
         S.rows = res.data.rows; S.exprOnly = false; S.any = !!res.data.any;
         $("cond-join").value = S.any ? "any" : "all";
@@ -973,7 +977,7 @@
       var blob = new Blob([yaml], { type: "text/yaml" });
       out.appendChild(h("div", { "class": "alert alert-warn", role: "alert" },
         h("h2", { text: "The rules live in a read-only place" }),
-        h("p", { text: (d.error || "The bridge cannot write its rules here.") + " Copy or download the YAML and add it where your rules are kept (a ConfigMap, the repository)." }),
+        h("p", { text: d.error || "The bridge cannot write its rules here: copy or download the YAML and add it where your rules are kept (a ConfigMap, the repository)." }),
         h("label", { "for": "yaml-out", text: "YAML of the rule" }), area,
         h("div", { "class": "row-actions" },
           h("button", { type: "button", "class": "btn", "data-copy": yaml, text: "Copy YAML" }),
