@@ -104,7 +104,11 @@ def _conflict(request: Request, exc: RuleFileConflict) -> Response:
         extra["yaml"] = exc.current or ""
     elif exc.kind == "version":
         name = request.path_params.get("name", "")
-        extra.update(service.version_conflict(_root(request), name, request.state.submitted))
+        extra.update(
+            service.version_conflict(
+                _root(request), name, getattr(request.state, "submitted", None)
+            )
+        )
     return json_error(409, str(exc), **extra)
 
 

@@ -15,6 +15,7 @@ reload never reads half a file.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import io
 import logging
@@ -22,8 +23,9 @@ import os
 import re
 import tempfile
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -95,6 +97,8 @@ def plain(value: Any) -> Any:
         return int(value)
     if isinstance(value, float):
         return float(value)
+    if isinstance(value, date):  # an unquoted `2026-01-01`: JSON has no dates
+        return value.isoformat()
     return value
 
 
@@ -261,7 +265,7 @@ def write_atomic(path: Path, text: str, expected: str | None) -> None:
     `expected` None: the file must not exist (a new rule); else the file's version must
     equal it. RuleFileConflict("name" | "version" | "read_only") otherwise.
     """
-    with _write_lock:
+    with _locked(path.parent):
         current = _read(path)
         _check(path, current, expected)
         try:
@@ -285,13 +289,30 @@ def write_atomic(path: Path, text: str, expected: str | None) -> None:
 
 def delete_file(path: Path, expected: str) -> None:
     """Remove a rules file if it is still at version `expected` (RuleFileConflict if not)."""
-    with _write_lock:
+    with _locked(path.parent):
         _check(path, _read(path), expected)
         try:
             path.unlink()
         except OSError as exc:
             raise RuleFileConflict("read_only", f"{path}: cannot delete: {exc}") from exc
         _sync_dir(path.parent)
+
+
+@contextlib.contextmanager
+def _locked(directory: Path) -> Iterator[None]:
+    """One writer at a time per rules directory: a lock for this process's threads, and a
+    `flock` on the directory for other processes (web replicas on one host or volume)."""
+    with _write_lock:
+        try:
+            fd = os.open(directory, os.O_RDONLY)
+        except OSError:
+            yield  # the write that follows fails and says why
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
 
 
 def _read(path: Path) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -156,3 +157,44 @@ def test_writable_probes_for_real(tmp_path: Path, immutable_dir: Path) -> None:
         rulefiles.write_atomic(immutable_dir / "new.yml", "rules: []\n", expected=None)
     assert refused.value.kind == "read_only"
     assert os.listdir(immutable_dir) == ["shared.yml"]
+
+
+def test_unquoted_date_reads_as_text_and_is_kept() -> None:
+    """A hand-written `startdate: 2026-01-01` (a YAML date) reads as its text, and writing
+    the rule back unchanged leaves the line as it was."""
+    text = (
+        "rules:\n"
+        "  - name: a\n"
+        "    on: perfex.leads.created\n"
+        "    do:\n"
+        "      - perfex.tasks.create: {name: x, startdate: 2026-01-01, rel_type: lead, rel_id: 1}\n"
+    )
+    rule = rulefiles.rule_of(text, 0)
+    assert rule["do"][0]["perfex.tasks.create"]["startdate"] == "2026-01-01"
+    assert rulefiles.replaced_text(text, 0, rule) == text
+
+
+def _write_once(args: tuple[str, str, str]) -> str:
+    """In another process: one versioned write; its outcome."""
+    path, text, expected = args
+    try:
+        rulefiles.write_atomic(Path(path), text, expected=expected)
+    except RuleFileConflict as exc:
+        return exc.kind
+    return "written"
+
+
+def test_concurrent_writers_one_wins(tmp_path: Path) -> None:
+    """Eight forked processes (no shared thread lock: only the directory's flock) write
+    the same version at once: exactly one wins, the others get a version conflict, and the
+    file holds the winner's text whole."""
+    path = tmp_path / "r.yml"
+    path.write_text("rules: []\n")
+    version = rulefiles.version_of("rules: []\n")
+    texts = [f"rules: []\n# writer {i}\n" + "x" * 100_000 + "\n" for i in range(8)]
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(8) as pool:
+        outcomes = pool.map(_write_once, [(str(path), t, version) for t in texts])
+    assert sorted(outcomes) == ["version"] * 7 + ["written"]
+    assert path.read_text() == texts[outcomes.index("written")]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.yml"]
