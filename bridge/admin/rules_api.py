@@ -1,6 +1,6 @@
 """The rules API the builder uses: dry run, create, read, edit, delete, enable, audit.
 
-    POST   /api/rules/test              {"rule", "hooks"?, "event"?} -> the dry run; nothing sent
+    POST   /api/rules/test              {"rule", "hooks"?, "event"? | "event_id"?} -> the dry run
     POST   /api/rules                   {"rule", "hooks"?} -> 201 {"name", "file", "version"}
     GET    /api/rules/audit             ?limit=&rule= -> {"items": [...]}
     GET    /api/rules/{name}            {"rule", "file", "version", "hooks", "conditions", ...}
@@ -33,7 +33,7 @@ from starlette.routing import BaseRoute, Route
 
 from bridge.admin.paging import BadQuery
 from bridge.admin.responses import Endpoint, NotFound, json_error
-from bridge.admin.state import redis_of, rules_watcher_of, settings_of
+from bridge.admin.state import events_of, redis_of, rules_watcher_of, settings_of
 from bridge.builder import audit, service
 from bridge.builder.conditions import ConditionError, parse_expression, rows_to_expression
 from bridge.builder.samples import perfex_client, sample_event
@@ -129,6 +129,8 @@ async def test_rule(request: Request) -> Response:
     body = await _body(request)
     rule, hooks = service.check_shape(body.get("rule"), body.get("hooks"))
     event, source = body.get("event"), "given"
+    if event is None and body.get("event_id") is not None:
+        event, source = await _stored(request, body["event_id"]), "stored"
     if event is None:
         event, source = await _sample(request, rule)
     elif not isinstance(event, dict) or not all(k in event for k in _EVENT_KEYS):
@@ -145,6 +147,17 @@ async def test_rule(request: Request) -> Response:
     )
     result["event_source"] = source
     return JSONResponse(result)
+
+
+async def _stored(request: Request, event_id: Any) -> dict[str, Any]:
+    """A stored event chosen from the list (GET /api/events), to try the rule on."""
+    if not isinstance(event_id, str) or not 0 < len(event_id) <= 300:
+        raise _Invalid([{"path": "event_id", "message": "event_id must be a stored event's id"}])
+    event = await events_of(request).get(event_id)
+    if event is None:
+        raise _Invalid([{"path": "event_id", "message": f"no stored event {event_id!r}"}])
+    stored: dict[str, Any] = event.to_dict()
+    return stored
 
 
 async def _sample(request: Request, rule: dict[str, Any]) -> tuple[dict[str, Any], str]:

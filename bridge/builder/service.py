@@ -23,7 +23,7 @@ from typing import Any
 from ruamel.yaml.error import YAMLError
 
 from bridge.builder import rulefiles
-from bridge.builder.conditions import expression_to_rows
+from bridge.builder.conditions import parse_expression
 from bridge.builder.validate import check_change, literal_secrets
 from bridge.exceptions import RuleFileConflict, RuleInvalid
 
@@ -130,16 +130,15 @@ def read(root: Path, name: str) -> dict[str, Any]:
     entry = _find(root, name)
     rule = rulefiles.rule_of(entry.text, entry.index)
     condition = rule.get("if")
-    if condition is None:
-        rows: list[dict[str, str]] | None = []
-    else:
-        rows = expression_to_rows(condition) if isinstance(condition, str) else None
+    parsed = parse_expression(condition) if isinstance(condition, str) else None
+    rows = [] if condition is None else parsed[0] if parsed else None
     return {
         "rule": rule,
         "file": str(entry.file),
         "version": entry.version,
         "hooks": rulefiles.hooks_of(entry.text),
         "conditions": rows,
+        "conditions_any": bool(parsed and parsed[1]),
         "writable": writable(root),
         "yaml": rulefiles.rule_yaml(entry.text, entry.index),
     }

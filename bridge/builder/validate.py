@@ -80,12 +80,14 @@ def check_change(
     errors: list[dict[str, str]] = []
     if problems:
         _, before = load_after(root, {}, environ)
+        # Lines move with an edit, so a problem that was there before is known by file and
+        # message: it is not this change's fault (another rule of a shared file, say).
+        known = {_unplaced(problem) for problem in before}
         for problem in problems:
+            if _unplaced(problem) in known:
+                continue
             mapped = _map(problem, str(target), lines)
-            if mapped is not None:
-                errors.append(mapped)
-            elif problem not in before:
-                errors.append({"path": "", "message": problem})
+            errors.append(mapped or {"path": "", "message": problem})
     warnings: list[dict[str, str]] = []
     if ruleset is not None:
         for warning in ruleset.warnings:
@@ -93,6 +95,11 @@ def check_change(
             if mapped is not None:
                 warnings.append(mapped)
     return errors, warnings
+
+
+def _unplaced(problem: str) -> tuple[str, str]:
+    found = _PROBLEM.match(problem)
+    return (found["file"], found["message"]) if found else ("", problem)
 
 
 def literal_secrets(

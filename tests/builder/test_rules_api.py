@@ -576,3 +576,58 @@ def test_put_updates_the_files_hooks_by_name(api: Api, rules_root: Path) -> None
     text = (rules_root / "shared.yml").read_text()
     assert "    secret: ${SHOP_TOKEN}      # set in the environment" in text
     assert any("verify: none" in w["message"] for w in response.json()["warnings"])
+
+
+def test_dry_run_on_a_stored_event(api: Api) -> None:
+    """`event_id` tries the rule on an event chosen from the stored ones; unknown ids 422."""
+    with api() as client:
+        base = str(client.base_url).rstrip("/").removesuffix("/api")
+        stored = httpx.post(
+            base + "/hooks/shop",
+            json={"id": 77},
+            headers={"Authorization": f"Bearer {SHOP_TOKEN}"},
+        )
+        assert stored.status_code == 202, stored.text
+        event_id = stored.json()["event_id"]
+        got = client.get("/rules/order-task").json()
+        result = client.post("/rules/test", json={"rule": got["rule"], "event_id": event_id})
+        unknown = client.post("/rules/test", json={"rule": got["rule"], "event_id": "nope"})
+    assert result.status_code == 200, result.text
+    assert result.json()["event_source"] == "stored"
+    assert result.json()["event"]["id"] == event_id
+    assert result.json()["steps"][0]["params"]["name"] == "Order 77"
+    assert unknown.status_code == 422 and unknown.json()["errors"][0]["path"] == "event_id"
+
+
+def test_conditions_joined_with_or_read_as_any(api: Api, rules_root: Path) -> None:
+    """An `if:` of rows joined with `or` reads back as rows with `conditions_any`."""
+    text = SHARED.replace(
+        "if: event.data.status | string == '2'",
+        "if: event.data.status | string == '2' or event.data.source | string == '4'",
+    )
+    (rules_root / "shared.yml").write_text(text)
+    with api() as client:
+        got = client.get("/rules/lead-to-chat").json()
+        plain = client.get("/rules/order-task").json()
+    assert got["conditions_any"] is True and len(got["conditions"]) == 2
+    assert plain["conditions_any"] is False and plain["conditions"] == []
+
+
+def test_problems_already_in_a_shared_file_do_not_block_other_rules(
+    api: Api, rules_root: Path
+) -> None:
+    """A broken rule already in the shared file is not the edit's fault: switching another
+    rule of that file works; a new problem in the edit is still refused."""
+    broken = SHARED + "  - name: broken\n    on: perfex.leads.created\n    do: []\n"
+    (rules_root / "shared.yml").write_text(broken)
+    with api() as client:
+        toggled = client.post("/rules/lead-to-chat/enabled", json={"enabled": False})
+        got = client.get("/rules/order-task").json()
+        rule = got["rule"]
+        rule["do"][0]["perfex.tasks.create"]["startdate"] = ""
+        edited = client.put("/rules/order-task", json={"rule": rule, "version": got["version"]})
+    assert toggled.status_code == 200, toggled.text
+    assert edited.status_code == 422
+    assert edited.json()["errors"] == [
+        {"path": "do[0].perfex.tasks.create.startdate", "message": "required by POST /tasks"}
+    ]
