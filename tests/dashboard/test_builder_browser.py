@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
 from bridge.loopback.processes import BridgeProcess, wait_http
 from bridge.loopback.receiver import create_receiver
@@ -297,9 +297,16 @@ def test_build_test_save_run_edit_disable(browser: Browser, bridge: Bridge) -> N
     assert len(deliveries) == 1, deliveries
     assert json.loads(deliveries[0]["body"]) == {"text": "New lead: Ada Lovelace", "task": 200}
 
-    # Edit the condition: only Globex leads now.
+    # Edit it: tested on the stored event of the lead that just ran, chosen from a list;
+    # then the condition changes to Globex leads only.
     page.goto(url + "/rules")
     page.get_by_role("link", name="Edit rule lead-call-task").click()
+    page.get_by_role("button", name="4 · Test").click()
+    stored = page.get_by_label("Event to test with")
+    expect(stored.locator("option", has_text="Ada Lovelace")).to_have_count(1)
+    stored.select_option(label=stored.locator("option", has_text="Ada Lovelace").inner_text())
+    page.get_by_role("button", name="Run the test").click()
+    expect(page.locator("#test-result")).to_contain_text("name = Call Ada Lovelace")
     page.get_by_role("button", name="2 · Conditions").click()
     expect(page.get_by_label("Field of condition 1")).to_have_value("event.data.email")
     page.get_by_label("Field of condition 1").fill("event.data.company")
@@ -329,6 +336,7 @@ def test_build_test_save_run_edit_disable(browser: Browser, bridge: Bridge) -> N
 
     page.goto(url + "/rules/audit")
     expect(page.locator("table.audit tbody tr")).to_have_count(3)
+    _shot(page, "audit")
     page.close()
 
 
@@ -436,4 +444,80 @@ def test_read_only_rules_offer_the_yaml_of_a_new_hook_rule(
     assert download.value.suggested_filename == "shop-orders.yml"
     assert Path(download.value.path()).read_text() == text
     assert "shop-orders" not in read_only_bridge.rules.read_text()
+    page.close()
+
+
+def _tab_to(page: Page, target: Locator, limit: int = 200) -> None:
+    """Press Tab until `target` has the focus: it is reachable with the keyboard alone."""
+    for _ in range(limit):
+        if target.evaluate("el => el === document.activeElement"):
+            return
+        page.keyboard.press("Tab")
+    raise AssertionError(f"{target} is not reachable with Tab")
+
+
+def test_a_rule_built_and_saved_with_the_keyboard_alone(browser: Browser, bridge: Bridge) -> None:
+    """Log in, pick a trigger, add a step, insert a field, test and save switched off: Tab,
+    typing, Space and Enter only, no mouse."""
+    url = bridge.url
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    keys = page.keyboard
+    page.goto(url + "/login")
+    _tab_to(page, page.get_by_label("Admin token"))
+    keys.type(ADMIN)
+    keys.press("Enter")
+    expect(page.locator("h1")).to_have_text("Overview")
+    _tab_to(page, page.get_by_role("link", name="Rules & hooks"))
+    keys.press("Enter")
+    _tab_to(page, page.get_by_role("link", name="New rule"))
+    keys.press("Enter")
+    expect(page.locator("#builder-status")).to_contain_text("Pick a trigger")
+
+    _tab_to(page, page.get_by_label("Search triggers"))
+    keys.type("new lead")
+    _tab_to(page, page.get_by_label("A new lead is added in Perfex"))
+    keys.press("Space")
+    expect(page.locator("#trigger-chosen")).to_contain_text("A new lead is added in Perfex")
+    _tab_to(page, page.get_by_role("button", name="Next: conditions"))
+    keys.press("Enter")
+    _tab_to(page, page.get_by_role("button", name="Next: actions"))
+    keys.press("Enter")
+
+    _tab_to(page, page.get_by_label("Search actions"))
+    keys.type("webhook")
+    _tab_to(page, page.get_by_role("button", name="Add: Send a webhook"))
+    keys.press("Enter")
+    step = page.get_by_role("group", name="Step 1: Send a webhook")
+    _tab_to(page, step.get_by_label("url", exact=True))
+    keys.type("${CHAT_WEBHOOK_URL}")
+    _tab_to(page, step.get_by_label("body value 1", exact=True))
+    keys.type("Hello ")
+    _tab_to(page, page.get_by_role("button", name="Insert a field into body value 1 of step 1"))
+    keys.press("Enter")
+    keys.type("event.data.name")
+    keys.press("ArrowDown")
+    keys.press("Enter")
+    expect(step.get_by_label("body value 1", exact=True)).to_have_value(
+        "Hello {{ event.data.name }}"
+    )
+
+    _tab_to(page, page.get_by_role("button", name="Next: test"))
+    keys.press("Enter")
+    _tab_to(page, page.get_by_role("button", name="Run the test"))
+    keys.press("Enter")
+    expect(page.locator("#test-result")).to_contain_text('"text": "Hello ')
+    expect(page.locator("#test-result")).to_contain_text("POST [redacted]")
+
+    _tab_to(page, page.get_by_role("button", name="Next: save"))
+    keys.press("Enter")
+    _tab_to(page, page.get_by_label("Rule name", exact=True))
+    keys.press("Control+A")
+    keys.type("keyboard-rule")
+    _tab_to(page, page.get_by_label("Enabled (switch it on as soon as it is saved)"))
+    keys.press("Space")
+    _tab_to(page, page.get_by_role("button", name="Save rule"))
+    keys.press("Enter")
+    expect(page.locator("#save-result")).to_contain_text("Saved keyboard-rule (disabled)")
+    text = (bridge.rules / "keyboard-rule.yml").read_text()
+    assert "enabled: false" in text and "Hello {{ event.data.name }}" in text
     page.close()

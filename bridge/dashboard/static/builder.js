@@ -786,7 +786,10 @@
       var sources = { stored: "the newest stored event of this type", perfex: "a record read from Perfex", reference: "the example of the API reference" };
       select.options[0].textContent = "The sample event" + (S.sample ? ": " + (sources[S.sample.source] || S.sample.source) : "");
       listOf(res.data, "items").forEach(function (ev) {
-        var label = (ev.type || "") + " · " + (ev.id || "") + (ev.time ? " · " + new Date(ev.time * 1000 || ev.time).toISOString().replace("T", " ").slice(0, 19) : "");
+        var data = ev.data || {};
+        var what = data.name || data.subject || data.title || data.company || data.number || "";
+        var when = new Date(typeof ev.time === "number" ? ev.time * 1000 : ev.time);
+        var label = (what ? what + " · " : "") + (ev.id || "") + (isNaN(when) ? "" : " · " + when.toISOString().replace("T", " ").slice(0, 19) + " UTC");
         select.appendChild(h("option", { value: ev.id, text: label }));
       });
     });
