@@ -13,7 +13,7 @@ async def test_log_is_newest_first_and_bounded(redis: Redis) -> None:
         await audit.record(
             redis, rule=f"r{i % 3}", change="edited", who="admin token", file=f"f{i}.yml"
         )
-    assert await redis.llen(audit.AUDIT_KEY) == audit.MAX_ENTRIES
+    assert await redis.llen(audit.AUDIT_KEY) == audit.MAX_ENTRIES  # type: ignore[misc]
     newest = await audit.entries(redis, limit=2)
     assert [e["file"] for e in newest] == [
         f"f{audit.MAX_ENTRIES + 4}.yml",
@@ -25,7 +25,7 @@ async def test_log_is_newest_first_and_bounded(redis: Redis) -> None:
 
 async def test_fields_are_bounded_and_junk_is_skipped(redis: Redis) -> None:
     """A huge rule name is cut; an entry that is not JSON is skipped, not a 500."""
-    await redis.lpush(audit.AUDIT_KEY, b"not json")
+    await redis.lpush(audit.AUDIT_KEY, b"not json")  # type: ignore[misc]
     entry = await audit.record(redis, rule="x" * 5000, change="created", who="w", file="f")
     assert len(entry["rule"]) == 300
     assert [e["change"] for e in await audit.entries(redis)] == ["created"]
