@@ -272,6 +272,7 @@ def test_build_test_save_run_edit_disable(browser: Browser, bridge: Bridge) -> N
     page.get_by_role("button", name="Next: save").click()
 
     # 5. save, enabled; it shows in the rules list
+    expect(page.get_by_role("button", name="Delete rule")).to_be_hidden()  # nothing to delete yet
     page.get_by_label("Rule name", exact=True).fill("lead-call-task")
     page.get_by_label("Description", exact=True).fill("Call every new lead and tell the chat.")
     page.get_by_role("button", name="Save rule").click()
@@ -399,6 +400,12 @@ def test_two_editors_the_second_sees_the_difference(browser: Browser, bridge: Br
     assert "Agreed by both" in text
     assert "# Written by hand: the builder keeps this comment." in text
     assert "if: event.data.company != ''    # companies only" in text, "the if: was rewritten"
+
+    second.once("dialog", lambda dialog: dialog.accept())
+    second.get_by_role("button", name="Delete rule").click()
+    expect(second.locator("#save-result")).to_contain_text("Deleted big-deals")
+    gone = bridge.rules / "hand-written.yml"
+    assert not gone.exists() or "big-deals" not in gone.read_text()
     context.close()
 
 
@@ -458,8 +465,11 @@ def _tab_to(page: Page, target: Locator, limit: int = 200) -> None:
 
 def test_a_rule_built_and_saved_with_the_keyboard_alone(browser: Browser, bridge: Bridge) -> None:
     """Log in, pick a trigger, add a step, insert a field, test and save switched off: Tab,
-    typing, Space and Enter only, no mouse."""
+    typing, Space and Enter only, no mouse; a sample lead named with markup stays text."""
     url = bridge.url
+    hostile = '<img src=x onerror="window.pwned=1">'
+    bridge.add_lead(hostile, "Hostile Ltd")
+    bridge.wait_event(hostile)  # the newest stored lead: the builder's sample
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     keys = page.keyboard
     page.goto(url + "/login")
@@ -505,7 +515,10 @@ def test_a_rule_built_and_saved_with_the_keyboard_alone(browser: Browser, bridge
     keys.press("Enter")
     _tab_to(page, page.get_by_role("button", name="Run the test"))
     keys.press("Enter")
-    expect(page.locator("#test-result")).to_contain_text('"text": "Hello ')
+    expect(page.locator("#test-result")).to_contain_text(
+        '"text": ' + json.dumps("Hello " + hostile)
+    )
+    assert page.evaluate("window.pwned") is None, "a sample value ran as markup"
     expect(page.locator("#test-result")).to_contain_text("POST [redacted]")
 
     _tab_to(page, page.get_by_role("button", name="Next: save"))

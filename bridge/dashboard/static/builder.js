@@ -250,7 +250,7 @@
       id: "hook-name", type: "text", value: hook.name, pattern: "[a-z0-9][a-z0-9_-]*", maxlength: "64", spellcheck: "false",
       on: { input: function (e) { hook.name = e.target.value.trim(); refresh(); }, change: loadSample }
     });
-    var scheme = h("select", { id: "hook-verify", on: { change: function (e) { hook.verify = e.target.value; refresh(); } } },
+    var scheme = h("select", { id: "hook-verify", on: { change: function (e) { hook.verify = e.target.value; renderTriggerExtra(); $("hook-verify").focus(); loadSample(); } } },
       schemes.map(function (s) { var o = h("option", { value: s, text: s + ": " + (titles[s] || SCHEMES_TEXT[s] || s) }); o.selected = s === hook.verify; return o; }));
     var secret = h("input", {
       id: "hook-secret", type: "text", value: hook.secretVar, placeholder: "GITHUB_WEBHOOK_SECRET", spellcheck: "false",
@@ -263,6 +263,14 @@
       h("div", { "class": "field" }, h("label", { "for": "hook-secret", text: "Environment variable holding the secret" }), secret,
         h("span", { id: "hook-secret-help", "class": "muted small", text: "The bridge reads the secret from this variable; it is never written into the rules file." }),
         secretLine)));
+    if (hook.verify === "basic" || hook.verify === "hmac") {
+      var key = hook.verify === "basic" ? "username" : "header";
+      var extra = h("input", { id: "hook-" + key, type: "text", value: hook[key] || "", spellcheck: "false",
+        placeholder: key === "header" ? "X-Signature" : "",
+        on: { input: function (e) { hook[key] = e.target.value.trim(); } } });
+      wrap.appendChild(h("div", { "class": "field" }, h("label", { "for": "hook-" + key,
+        text: key === "header" ? "Header carrying the signature" : "Username (the password is the secret)" }), extra));
+    }
     wrap.appendChild(urlLine);
     refresh();
     return wrap;
@@ -288,11 +296,14 @@
       h("select", { id: "sched-preset", on: { change: function (e) {
         var p = presets[Number(e.target.value)];
         if (!p) { return; }
+        sc.preset = e.target.value;
         sc.mode = p.schedule.cron ? "cron" : "every";
         if (p.schedule.cron) { sc.cron = p.schedule.cron; } else { sc.every = p.schedule.every; }
         renderTriggerExtra();
         $("sched-preset").focus();
-      } } }, h("option", { value: "", text: "Choose…" }), presets.map(function (p, i) { return h("option", { value: String(i), text: p.title }); }))) : null;
+      } } }, h("option", { value: "", text: "Choose…" }), presets.map(function (p, i) {
+        var o = h("option", { value: String(i), text: p.title }); o.selected = sc.preset === String(i); return o;
+      }))) : null;
     return h("fieldset", { "class": "hook-form" }, h("legend", { text: "The schedule" }), preset,
       h("div", { "class": "grid3" },
         h("div", { "class": "field" }, h("label", { "for": "sched-mode", text: "Kind of schedule" }), mode),
@@ -768,7 +779,9 @@
     S.hooks.forEach(function (hk) { hooks.push(hk); });
     if (S.hook && S.hook.fresh && S.hook.name) {
       var hook = Object.assign({}, S.hook.rest || {}, { name: S.hook.name, verify: S.hook.verify });
-      delete hook.secret;
+      delete hook.secret; delete hook.username; delete hook.header;
+      if (S.hook.verify === "basic" && S.hook.username) { hook.username = S.hook.username; }
+      if (S.hook.verify === "hmac" && S.hook.header) { hook.header = S.hook.header; }
       if (S.hook.verify !== "none" && S.hook.secretVar) { hook.secret = "${" + S.hook.secretVar + "}"; }
       hooks.push(hook);
     }
@@ -900,7 +913,9 @@
       box.appendChild(h("ul", { "class": "problems" }, d.errors.map(function (e) {
         if (typeof e === "string") { return h("li", {}, h("code", { text: e })); }
         markInvalid(e.path);
-        return h("li", {}, h("code", { text: e.path || "rule" }), ": " + e.message);
+        var message = String(e.message || "");
+        if (e.path && message.indexOf(e.path + ":") === 0) { message = message.slice(e.path.length + 1).trim(); }
+        return h("li", {}, h("code", { text: e.path || "rule" }), ": " + message);
       })));
     } else {
       box.appendChild(h("p", { text: errorText(res) }));
@@ -953,6 +968,7 @@
       S.mode = "edit";
       history.replaceState(null, "", "/rules/" + encodeURIComponent(S.name) + "/edit");
       $("builder-title").textContent = "Edit rule " + S.name;
+      $("delete-rule").hidden = false;
       out.appendChild(h("div", { "class": "alert alert-ok", role: "status" },
         h("strong", { text: "Saved " + S.name + (enabled ? " (enabled)" : " (disabled)") + "." }),
         d.file ? " Written to " : null, d.file ? h("code", { text: d.file }) : null,
@@ -1024,6 +1040,7 @@
       S.hooks = S.hooks.filter(function (hk) { return hk !== ownHook; });
       var secretVar = (String(ownHook.secret || "").match(/^\$\{([A-Z_][A-Z0-9_]*)\}$/) || [null, ""])[1];
       S.hook = { name: ownHook.name, verify: ownHook.verify || "none", secretVar: secretVar, fresh: true, rest: ownHook,
+        username: ownHook.username || "", header: ownHook.header || "",
         suffix: S.on.slice(("webhook." + hookName).length) };
       t = ts.filter(function (x) { return x.kind === "new_hook"; })[0] || { type: "new_hook", title: "A webhook arrives on /hooks/" + hookName, kind: "new_hook" };
       if (S.mode === "edit") { S.hook.fresh = false; S.hooks.push(ownHook); }
@@ -1050,11 +1067,25 @@
     }
     return ready;
   }
+  function deleteRule() {
+    if (!window.confirm("Delete the rule " + S.name + "? Its file entry is removed; the bridge stops running it.")) { return; }
+    api("DELETE", "/api/rules/" + encodeURIComponent(S.name) + "?version=" + encodeURIComponent(S.version || "")).then(function (res) {
+      var out = clear($("save-result"));
+      if (res.ok) {
+        out.appendChild(h("div", { "class": "alert alert-ok", role: "status" }, h("strong", { text: "Deleted " + S.name + ". " }),
+          h("a", { href: "/rules", text: "Back to the rules list" })));
+        $("save-rule").disabled = true; $("delete-rule").hidden = true;
+        return;
+      }
+      showSave(res);
+    });
+  }
   function loadRule(name) {
     return api("GET", "/api/rules/" + encodeURIComponent(name)).then(function (res) {
       if (!res.ok) { setStatus("Cannot load rule " + name + ": " + errorText(res), "bad"); return; }
       var d = res.data;
       S.version = d.version; S.writable = d.writable !== false; S.name = name;
+      $("delete-rule").hidden = !S.writable;
       applyRule(d.rule, d.hooks, d.conditions);
       setStatus(d.file ? "Editing " + name + " from " + d.file + (S.writable ? "." : " (read-only: you can build and test; saving offers the YAML).") : "Editing " + name + ".",
         S.writable ? null : "warn");
@@ -1119,6 +1150,7 @@
     $("cond-use").addEventListener("click", useExpression);
     $("test-run").addEventListener("click", runTest);
     $("save-rule").addEventListener("click", function () { save(); });
+    $("delete-rule").addEventListener("click", deleteRule);
     document.addEventListener("keydown", function (e) { if (e.key === "Escape" && picker) { closePicker(); } });
     goTo("trigger");
     api("GET", "/api/catalogue").then(function (res) {
