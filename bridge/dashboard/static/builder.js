@@ -812,12 +812,10 @@
     out.appendChild(h("p", { "class": "muted", text: "Rendering…" }));
     compileRows().then(function () {
       var chosen = $("test-event").value;
-      var pick = chosen ? api("GET", "/api/events/" + encodeURIComponent(chosen)).then(function (r) { return r.ok ? r.data : null; })
-        : Promise.resolve(S.sample ? S.sample.event : null);
-      return pick.then(function (event) {
+      return Promise.resolve(S.sample ? S.sample.event : null).then(function (event) {
         var body = { rule: buildRule() };
         if (!body.rule.name) { body.rule.name = suggestedName() || "draft"; }  // a test needs none yet
-        if (event) { body.event = event; }
+        if (chosen) { body.event_id = chosen; } else if (event) { body.event = event; }
         var hooks = buildHooks();
         if (hooks.length) { body.hooks = hooks; }
         return api("POST", "/api/rules/test", body);
@@ -1053,7 +1051,6 @@
     if (S.expr && conditions !== undefined) {
       S.exprOnly = conditions === null;
       S.rows = Array.isArray(conditions) ? conditions : [];
-      S.any = / or /.test(S.expr) && S.rows.length > 1 && !/ and /.test(S.expr);
       $("cond-join").value = S.any ? "any" : "all";
       renderRows();
     } else if (S.expr) {
@@ -1086,6 +1083,7 @@
       var d = res.data;
       S.version = d.version; S.writable = d.writable !== false; S.name = name;
       $("delete-rule").hidden = !S.writable;
+      S.any = !!d.conditions_any;
       applyRule(d.rule, d.hooks, d.conditions);
       setStatus(d.file ? "Editing " + name + " from " + d.file + (S.writable ? "." : " (read-only: you can build and test; saving offers the YAML).") : "Editing " + name + ".",
         S.writable ? null : "warn");
