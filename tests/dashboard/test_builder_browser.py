@@ -183,6 +183,18 @@ def _reload_until(page: Page, selector: str, text: str, timeout: float = 30) -> 
         page.reload()
 
 
+UNLABELLED = """() => Array.from(document.querySelectorAll("input, select, textarea, button"))
+  .filter(el => el.type !== "hidden")
+  .filter(el => !((el.labels && el.labels.length) || el.getAttribute("aria-label")
+    || el.getAttribute("aria-labelledby") || (el.tagName === "BUTTON" && el.textContent.trim())))
+  .map(el => el.outerHTML.slice(0, 120))"""
+
+
+def _assert_all_labelled(page: Page) -> None:
+    """Every control on the page, shown or not, has a name a screen reader reads out."""
+    assert page.evaluate(UNLABELLED) == []
+
+
 def _runs_of(page: Page, url: str, rule: str) -> int:
     page.goto(f"{url}/runs?rule={rule}")
     return page.locator("table.runs tbody tr", has_text=rule).count()
@@ -254,6 +266,7 @@ def test_build_test_save_run_edit_disable(browser: Browser, bridge: Bridge) -> N
     page.keyboard.press("Enter")
     expect(page.locator(".step-edit")).to_have_count(2)
     expect(page.get_by_role("group", name="Step 2: Send a webhook")).to_be_visible()
+    _assert_all_labelled(page)
     page.get_by_role("heading", name="3. Then do this").scroll_into_view_if_needed()
     _shot(page, "3-actions")
     page.get_by_role("button", name="Next: test").click()
@@ -357,6 +370,7 @@ def test_start_from_a_template_fill_its_needs_and_save(browser: Browser, bridge:
     page.get_by_label("Environment variable holding the secret").press("Tab")
     expect(page.locator(".secret-state")).to_contain_text("SHOP_SECRET is set")
     page.get_by_role("button", name="3 · Actions").click()
+    _assert_all_labelled(page)
     needed = page.locator(".needs input, .needs select")
     assert needed.count() >= 1
     for i in range(needed.count()):
@@ -445,6 +459,7 @@ def test_read_only_rules_offer_the_yaml_of_a_new_hook_rule(
     text = yaml.input_value()
     assert "${SHOP_SECRET}" in text and "builder-test-shop-secret" not in text
     assert "name: shop" in text and "verify: token" in text
+    _assert_all_labelled(page)
     _shot(page, "read-only")
     with page.expect_download() as download:
         result.get_by_role("link", name="Download YAML").click()
