@@ -23,6 +23,7 @@ import os
 import re
 import secrets
 import tempfile
+import textwrap
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -135,9 +136,12 @@ SCENES = (
 )
 
 
-def _story(base: str, token: str, log_path: Path) -> str:
+def _story(base: str, token: str, log_path: Path, sandbox: str) -> str:
     """The banner: where to look, how to log in, what each scene shows, what to try next."""
-    scenes = "\n".join(f"  {n}. {text}" for n, text in enumerate(SCENES, 1))
+    scenes = "\n".join(
+        textwrap.fill(text, 92, initial_indent=f"  {n}. ", subsequent_indent="     ")
+        for n, text in enumerate(SCENES, 1)
+    )
     return f"""
 perfex-bridge demo
   dashboard   {base}/   (log in with the token below)
@@ -149,7 +153,9 @@ What you will see, about ten seconds apart (each scene is announced below as it 
 
 Then build your own rule: open {base}/rules/new (Rules & hooks > New rule), pick
 "A new lead is added in Perfex", add "Create a task in Perfex", use Insert field to put
-the lead's name in the task, Run the test, Save, and add a lead in the sandbox.
+the lead's name in the task, Run the test, Save. Then add a lead and watch it run:
+  curl -X POST {sandbox}/_sandbox/records/leads -H 'X-Sandbox-Token: {SANDBOX_TOKEN}' \\
+       -H 'Content-Type: application/json' -d '{{"name": "Mary Jackson", "company": "NASA"}}'
 """
 
 
@@ -246,7 +252,7 @@ def run_demo() -> int:
         settings = _settings(sandbox, data_dir, admin_token)
         url = stack.enter_context(redis_server(settings))
         base = f"http://{settings.host}:{settings.port}"
-        print(_story(base, admin_token, log_path), flush=True)
+        print(_story(base, admin_token, log_path, sandbox), flush=True)
         print(
             f"""  sandbox     {sandbox}/api  (Perfex stand-in, authtoken: {SANDBOX_TOKEN})
   receiver    {receiver}/_deliveries  (what the 'chat tool' received)
