@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -46,6 +47,10 @@ rules:
       - webhook:
           url: ${CHAT_WEBHOOK_URL}
           body: {text: "A company lead: {{ event.data.company }}"}
+  - name: every-lead-seen     # the tests' sentinel: once it ran, the lead was routed
+    on: perfex.leads.created
+    do:
+      - webhook: {url: "${SEEN_URL}", body: {lead: "{{ event.data.name }}"}}
 """
 
 
@@ -67,6 +72,22 @@ class Bridge:
             json={"name": name, "company": company, "email": f"{name.split()[0]}@example.com"},
         )
         assert created.status_code in (200, 201), created.text
+
+    def chat(self) -> list[dict[str, Any]]:
+        """What the chat tool received (the sentinel's deliveries left out)."""
+        deliveries: list[dict[str, Any]] = httpx.get(self.receiver + "/_deliveries").json()
+        return [d for d in deliveries if d["path"] == "/chat"]
+
+    def wait_routed(self, name: str, timeout: float = 30) -> None:
+        """Wait until the lead went through the router: the sentinel rule delivered it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            deliveries = httpx.get(self.receiver + "/_deliveries").json()
+            if any(d["path"] == "/seen" and name in d["body"] for d in deliveries):
+                time.sleep(1)  # the same routing pass enqueued any other matching rule's job
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"the lead {name!r} was never routed")
 
     def wait_event(self, name: str, timeout: float = 30) -> None:
         """Wait until the poller stored the lead's event (what happens next is the rules')."""
@@ -113,6 +134,7 @@ def _running_bridge(tmp_path: Path, rules: Path) -> Iterator[Bridge]:
             "BRIDGE_POLL_RESOURCES": "leads",
             "BRIDGE_ALLOW_PRIVATE_TARGETS": "true",
             "CHAT_WEBHOOK_URL": f"{receiver}/chat",
+            "SEEN_URL": f"{receiver}/seen",
             "SHOP_SECRET": "builder-test-shop-secret",
         }
         process = BridgeProcess("up", env=env, log_path=tmp_path / "bridge.log", cwd=tmp_path)
@@ -307,7 +329,7 @@ def test_build_test_save_run_edit_disable(browser: Browser, bridge: Bridge) -> N
     expect(page.locator(".step").nth(0)).to_contain_text("succeeded")
     expect(page.locator(".step").nth(1)).to_contain_text("succeeded")
     _shot(page, "6-run")
-    deliveries = httpx.get(bridge.receiver + "/_deliveries").json()
+    deliveries = bridge.chat()
     assert len(deliveries) == 1, deliveries
     assert json.loads(deliveries[0]["body"]) == {"text": "New lead: Ada Lovelace", "task": 200}
 
@@ -331,9 +353,10 @@ def test_build_test_save_run_edit_disable(browser: Browser, bridge: Bridge) -> N
     page.get_by_role("button", name="Save rule").click()
     expect(page.locator("#save-result")).to_contain_text("Saved lead-call-task")
     assert "Globex" in (bridge.rules / "lead-call-task.yml").read_text()
-    time.sleep(3)  # hot reload
+    page.goto(url + "/rules")
+    _reload_until(page, ".rule", "Globex")  # hot reload: the running bridge has the edit
     bridge.add_lead("Grace Hopper", "Acme Two")
-    bridge.wait_event("Grace Hopper")
+    bridge.wait_routed("Grace Hopper")
 
     # Disable it on the Rules page: the next (matching) lead does nothing either.
     page.goto(url + "/rules")
@@ -341,12 +364,12 @@ def test_build_test_save_run_edit_disable(browser: Browser, bridge: Bridge) -> N
     expect(page.get_by_role("status")).to_contain_text("disabled")
     expect(page.locator(".rule", has_text="lead-call-task")).to_contain_text("disabled")
     assert "enabled: false" in (bridge.rules / "lead-call-task.yml").read_text()
-    time.sleep(3)
+    page.reload()
+    _reload_until(page, ".rule .badge", "disabled")  # hot reload: loaded, switched off
     bridge.add_lead("Katherine Johnson", "Globex")
-    bridge.wait_event("Katherine Johnson")
-    time.sleep(4)  # long enough for a worker to have run it, had it matched
+    bridge.wait_routed("Katherine Johnson")
     assert _runs_of(page, url, "lead-call-task") == 1
-    assert len(httpx.get(bridge.receiver + "/_deliveries").json()) == 1
+    assert len(bridge.chat()) == 1
 
     page.goto(url + "/rules/audit")
     expect(page.locator("table.audit tbody tr")).to_have_count(3)
