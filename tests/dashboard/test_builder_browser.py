@@ -47,6 +47,11 @@ rules:
       - webhook:
           url: ${CHAT_WEBHOOK_URL}
           body: {text: "A company lead: {{ event.data.company }}"}
+  - name: office-hours
+    on: perfex.customers.created
+    if: (event.data.company | length > 3) or now.hour < 9   # no rows can say this
+    do:
+      - webhook: {url: "${CHAT_WEBHOOK_URL}", body: {text: "{{ event.data.company }}"}}
   - name: every-lead-seen     # the tests' sentinel: once it ran, the lead was routed
     on: perfex.leads.created
     do:
@@ -571,4 +576,27 @@ def test_a_rule_built_and_saved_with_the_keyboard_alone(browser: Browser, bridge
     expect(page.locator("#save-result")).to_contain_text("Saved keyboard-rule (disabled)")
     text = (bridge.rules / "keyboard-rule.yml").read_text()
     assert "enabled: false" in text and "Hello {{ event.data.name }}" in text
+    page.close()
+
+
+def test_a_condition_rows_cannot_show_is_kept_as_written(browser: Browser, bridge: Bridge) -> None:
+    """A hand-written if: the rows cannot represent opens in the advanced box, and saving
+    another change writes it back untouched."""
+    url = bridge.url
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, url)
+    page.goto(url + "/rules/office-hours/edit")
+    expect(page.locator("#builder-status")).to_contain_text("Editing office-hours")
+    page.get_by_role("button", name="2 · Conditions").click()
+    expect(page.locator("#cond-rows")).to_contain_text("cannot be shown as rows")
+    expect(page.get_by_label("Condition expression")).to_have_value(
+        "(event.data.company | length > 3) or now.hour < 9"
+    )
+    page.get_by_role("button", name="5 · Save").click()
+    page.get_by_label("Description", exact=True).fill("Early or big")
+    page.get_by_role("button", name="Save rule").click()
+    expect(page.locator("#save-result")).to_contain_text("Saved office-hours")
+    text = (bridge.rules / "hand-written.yml").read_text()
+    assert "if: (event.data.company | length > 3) or now.hour < 9   # no rows" in text
+    assert "description: Early or big" in text
     page.close()
