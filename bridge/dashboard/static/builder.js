@@ -648,8 +648,21 @@
     var pickerBtn = h("button", { type: "button", "class": "btn btn-small pick", "aria-label": "Insert a field into " + key + " of " + legend,
       title: "Insert a field", text: "Insert field",
       on: { click: function (e) { openPicker(input, stepIndex, key + " of " + legend, e.currentTarget); } } });
+    // A ${VAR} in the field: say whether the bridge has it (never its value).
+    var envState = h("span", { "class": "env-state", "aria-live": "polite" });
+    function showEnv() {
+      var names = envRefs(input.value, []);
+      clear(envState);
+      if (!names.length) { return; }
+      secretsSet(names).then(function (set) {
+        clear(envState);
+        names.forEach(function (n) { append(envState, [envBadge(n, set[n]), " "]); });
+      });
+    }
+    input.addEventListener("change", showEnv);
+    showEnv();
     return h("div", { "class": "field", "data-field": key }, label, h("div", { "class": "with-picker" }, input, pickerBtn),
-      helpId ? h("span", { id: helpId, "class": "muted small", text: meta.description }) : null);
+      helpId ? h("span", { id: helpId, "class": "muted small", text: meta.description }) : null, envState);
   }
 
   function kvEditor(step, stepIndex, key, meta, legend) {
