@@ -602,3 +602,32 @@ def test_a_condition_rows_cannot_show_is_kept_as_written(browser: Browser, bridg
     assert "if: (event.data.company | length > 3) or now.hour < 9   # no rows" in text
     assert "description: Early or big" in text
     page.close()
+
+
+def test_problems_point_at_their_fields_and_nothing_is_saved(
+    browser: Browser, bridge: Bridge
+) -> None:
+    """Saving a task step with its required fields empty lists every problem at once, marks
+    those fields, and writes nothing."""
+    url = bridge.url
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, url)
+    page.goto(url + "/rules/new")
+    page.get_by_label("Search triggers").fill("new lead")
+    page.get_by_label("A new lead is added in Perfex").check()
+    page.get_by_role("button", name="3 · Actions").click()
+    page.get_by_label("Search actions").fill("create a task")
+    page.get_by_role("button", name="Add: Create a task in Perfex").click()
+    page.get_by_role("button", name="5 · Save").click()
+    page.get_by_label("Rule name", exact=True).fill("half-done")
+    page.get_by_role("button", name="Save rule").click()
+    problems = page.locator("#save-result")
+    expect(problems).to_contain_text("nothing was saved")
+    expect(problems).to_contain_text("do[0].perfex.tasks.create.startdate")
+    expect(problems).to_contain_text("do[0].perfex.tasks.create.name")
+    page.get_by_role("button", name="3 · Actions").click()
+    step = page.get_by_role("group", name="Step 1: Create a task in Perfex")
+    expect(step.get_by_label("startdate", exact=True)).to_have_attribute("aria-invalid", "true")
+    expect(step.get_by_label("name", exact=True)).to_have_attribute("aria-invalid", "true")
+    assert not (bridge.rules / "half-done.yml").exists()
+    page.close()
