@@ -52,6 +52,11 @@ rules:
     if: (event.data.company | length > 3) or now.hour < 9   # no rows can say this
     do:
       - webhook: {url: "${CHAT_WEBHOOK_URL}", body: {text: "{{ event.data.company }}"}}
+  - name: needs-a-secret
+    on: perfex.customers.created
+    enabled: false
+    do:
+      - webhook: {url: "${NEVER_SET_URL}", body: {text: "hi"}}
   - name: every-lead-seen     # the tests' sentinel: once it ran, the lead was routed
     on: perfex.leads.created
     do:
@@ -630,4 +635,20 @@ def test_problems_point_at_their_fields_and_nothing_is_saved(
     expect(step.get_by_label("startdate", exact=True)).to_have_attribute("aria-invalid", "true")
     expect(step.get_by_label("name", exact=True)).to_have_attribute("aria-invalid", "true")
     assert not (bridge.rules / "half-done.yml").exists()
+    page.close()
+
+
+def test_switching_on_a_rule_whose_variable_is_unset_says_why(
+    browser: Browser, bridge: Bridge
+) -> None:
+    """Enable on the Rules page for a rule reading an unset ${VAR} is refused with the field
+    and the variable named; the rule stays off."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, bridge.url)
+    page.goto(bridge.url + "/rules")
+    page.get_by_role("button", name="Enable rule needs-a-secret").click()
+    status = page.locator("#rules-status")
+    expect(status).to_contain_text("needs-a-secret not changed")
+    expect(status).to_contain_text("NEVER_SET_URL")
+    assert "enabled: false" in (bridge.rules / "hand-written.yml").read_text()
     page.close()

@@ -1244,7 +1244,7 @@
         } else {
           b.disabled = false;
           var d = res.data || {};
-          setStatus("Rule " + name + " not changed: " + (d.conflict === "read_only" ? "the rules are read-only here." : errorText(res)), "bad");
+          setStatus("Rule " + name + " not changed: " + (d.conflict === "read_only" ? "the rules are read-only here." : describeErrors(res)), "bad");
         }
       });
     });
