@@ -44,6 +44,8 @@ logger = logging.getLogger("bridge.admin.rules_api")
 
 #: A request body of the builder: a rule, its hooks, maybe an event.
 MAX_BODY = 512 * 1024
+#: Nesting a rule (or an event to try it on) may have.
+MAX_DEPTH = 40
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
 _EVENT_KEYS = ("type", "data")
 
@@ -71,11 +73,24 @@ async def _body(request: Request) -> dict[str, Any]:
             raise _Invalid([{"path": "", "message": f"body over {MAX_BODY // 1024} KiB"}])
     try:
         body = json.loads(raw or b"{}")
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         raise _Invalid([{"path": "", "message": "the body must be JSON"}]) from None
     if not isinstance(body, dict):
         raise _Invalid([{"path": "", "message": "the body must be a JSON object"}])
+    if _too_deep(body, MAX_DEPTH):
+        raise _Invalid([{"path": "", "message": f"nested deeper than {MAX_DEPTH} levels"}])
     return body
+
+
+def _too_deep(value: Any, left: int) -> bool:
+    """Whether JSON nests deeper than `left` levels (a rule is a few levels deep)."""
+    if left < 0:
+        return True
+    if isinstance(value, dict):
+        return any(_too_deep(v, left - 1) for v in value.values())
+    if isinstance(value, list):
+        return any(_too_deep(v, left - 1) for v in value)
+    return False
 
 
 def _handled(endpoint: Endpoint) -> Endpoint:

@@ -125,10 +125,20 @@ def test_create_refuses_hostile_or_malformed_input(
 
 
 @pytest.mark.parametrize(
-    "raw", [b"{", b"[1]", b"\xff\xfe", b'{"rule": ' + b'"' + b"x" * 600_000 + b'"}']
+    "raw",
+    [
+        b"{",
+        b"[1]",
+        b"\xff\xfe",
+        b'{"rule": ' + b'"' + b"x" * 600_000 + b'"}',
+        b'{"rule": ' + b"[" * 200_000 + b"]" * 200_000 + b"}",
+        b'{"rule": ' + b'{"a":' * 50 + b"1" + b"}" * 50 + b"}",
+    ],
+    ids=["broken", "array", "not-utf8", "oversized", "deep-json", "deep-rule"],
 )
 def test_create_refuses_bodies_that_are_not_a_json_object(api: Api, raw: bytes) -> None:
-    """Unparseable, non-object, non-UTF-8 or oversized bodies are a 422 with no write."""
+    """Unparseable, non-object, non-UTF-8, oversized or absurdly nested bodies are a 422
+    with no write (never a 500)."""
     with api() as client:
         response = client.post("/rules", content=raw)
     assert response.status_code == 422
