@@ -4,7 +4,11 @@ One command starts everything on 127.0.0.1: a seeded Perfex sandbox, a webhook r
 standing in for a chat tool, the embedded Valkey (in a fresh temporary data dir) and
 `bridge up` with the example rules of `rules/`. A script then plays a minute of activity
 (new leads, a signed GitHub issue, a contact form, a ticket) while the dashboard shows
-what the bridge does with each. Stop it with Ctrl-C; nothing is left behind.
+what the bridge does with each. Stop it with Ctrl-C; nothing is left behind but the log.
+
+The terminal tells the story (the scenes, the URL, the token, what to click); the
+processes' own lines (uvicorn's access log, the worker's and poller's logs) go to the log
+file it names, `./bridge-demo.log` (or BRIDGE_DEMO_LOG), so they do not drown the scenes.
 """
 
 from __future__ import annotations
@@ -16,10 +20,14 @@ import hmac
 import json
 import logging
 import os
+import re
 import secrets
 import tempfile
+import textwrap
+from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -141,6 +149,97 @@ async def _push_scene(
     await _pause(8)
 
 
+#: What the demo shows, scene by scene, printed before it starts (see `_play`).
+SCENES = (
+    "A lead is added in Perfex: the poller sees it within two seconds and 'new-lead-to-chat'"
+    " posts it to the chat tool, which fails once (503). Click Runs, then the run:"
+    " attempt 1 failed, attempt 2 delivered.",
+    "GitHub sends a signed 'issues' webhook: 'github-issue-to-task' creates a Perfex task.",
+    "A website form is posted to /hooks/contact-form: 'form-to-lead' creates a Perfex lead,"
+    " which the poller then sees, so the chat tool hears of it too.",
+    "A ticket is opened in Perfex: 'ticket-auto-reply' answers it.",
+    "The chat tool answers 410 Gone for the next lead: the run goes to the dead-letter queue."
+    " Click Dead letters, then Replay.",
+    "A customer pays the rest of an invoice: Perfex pushes 'invoice_paid' at once (signed);"
+    " the bridge fetches the invoice and tells the chat tool, which no poll could see.",
+)
+
+
+def _story(base: str, token: str, log_path: Path, sandbox: str) -> str:
+    """The banner: where to look, how to log in, what each scene shows, what to try next."""
+    scenes = "\n".join(
+        textwrap.fill(text, 92, initial_indent=f"  {n}. ", subsequent_indent="     ")
+        for n, text in enumerate(SCENES, 1)
+    )
+    return f"""
+perfex-bridge demo
+  dashboard   {base}/   (log in with the token below)
+  token       {token}
+  logs        {log_path}   (the processes' access and worker logs)
+
+What you will see, about ten seconds apart (each scene is announced below as it plays):
+{scenes}
+
+Then build your own rule: open {base}/rules/new (Rules & hooks > New rule), pick
+"A new lead is added in Perfex", add "Create a task in Perfex", use Insert field to put
+the lead's name in the task, Run the test, Save. Then add a lead and watch it run:
+  curl -X POST {sandbox}/_sandbox/records/leads -H 'X-Sandbox-Token: {SANDBOX_TOKEN}' \\
+       -H 'Content-Type: application/json' -d '{{"name": "Mary Jackson", "company": "NASA"}}'
+"""
+
+
+def _log_path() -> Path:
+    return Path(os.environ.get("BRIDGE_DEMO_LOG") or "bridge-demo.log").resolve()
+
+
+@contextlib.contextmanager
+def _logs_to_file(path: Path) -> Iterator[None]:
+    """Send every log line (uvicorn's access log too) to `path`; only errors to the terminal.
+
+    uvicorn configures its loggers from its default LOGGING_CONFIG when the web part
+    starts, so its two stream handlers are pointed at the file for the demo's duration.
+    """
+    from uvicorn.config import LOGGING_CONFIG
+
+    handlers: dict[str, Any] = LOGGING_CONFIG["handlers"]
+    saved = {name: dict(handler) for name, handler in handlers.items()}
+    for name in ("default", "access"):
+        handlers[name] = {"formatter": name, "class": "logging.FileHandler", "filename": str(path)}
+    path.write_text("")
+    to_file = logging.FileHandler(path)
+    to_file.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    terminal = logging.StreamHandler()
+    terminal.setLevel(logging.ERROR)
+    terminal.setFormatter(logging.Formatter("  %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(to_file)
+    root.addHandler(terminal)
+    try:
+        yield
+    finally:
+        root.removeHandler(to_file)
+        root.removeHandler(terminal)
+        to_file.close()
+        handlers.clear()
+        handlers.update(saved)
+
+
+async def _invite(base: str) -> None:
+    """After the scenes: the reader's turn."""
+    await _say(f"your turn: build your own rule at {base}/rules/new (see above)")
+
+
+def _switched_on(source: Path, target: Path) -> Path:
+    """A copy of the example rules with every one switched on (they ship `enabled: false`
+    until their secrets are set; the demo sets them). The user's rules/ stay untouched."""
+    target.mkdir()
+    for path in sorted(source.glob("*.yml")):
+        text = re.sub(r"(?m)^ +enabled: false.*\n", "", path.read_text(encoding="utf-8"))
+        (target / path.name).write_text(text, encoding="utf-8")
+    return target
+
+
 def _settings(sandbox: str, data_dir: Path, admin_token: str) -> Settings:
     port = int(os.environ.get("BRIDGE_PORT", "8000"))
     return load_settings(
@@ -149,7 +248,7 @@ def _settings(sandbox: str, data_dir: Path, admin_token: str) -> Settings:
         perfex_token=SANDBOX_TOKEN,
         redis_url=None,
         data_dir=data_dir,
-        rules=_rules_dir(),
+        rules=_switched_on(_rules_dir(), data_dir / "rules"),
         poll_interval=2,
         reconcile_interval=10,
         host="127.0.0.1",
@@ -164,9 +263,10 @@ def run_demo() -> int:
     from bridge.sandbox.app import create_app as create_sandbox
     from bridge.up import serve
 
-    logging.basicConfig(level=logging.WARNING, format="  %(levelname)s %(name)s: %(message)s")
     admin_token = secrets.token_urlsafe(32)
+    log_path = _log_path()
     with ExitStack() as stack:
+        stack.enter_context(_logs_to_file(log_path))
         data_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bridge-demo-")))
         sandbox = stack.enter_context(
             serve_in_thread(create_sandbox(token=SANDBOX_TOKEN, seed=True))
@@ -182,12 +282,9 @@ def run_demo() -> int:
         settings = _settings(sandbox, data_dir, admin_token)
         url = stack.enter_context(redis_server(settings))
         base = f"http://{settings.host}:{settings.port}"
+        print(_story(base, admin_token, log_path, sandbox), flush=True)
         print(
-            f"""
-perfex-bridge demo
-  dashboard   {base}/   (log in with the token below)
-  token       {admin_token}
-  sandbox     {sandbox}/api  (Perfex stand-in, authtoken: {SANDBOX_TOKEN})
+            f"""  sandbox     {sandbox}/api  (Perfex stand-in, authtoken: {SANDBOX_TOKEN})
   receiver    {receiver}/_deliveries  (what the 'chat tool' received)
   rules       {settings.rules}/
 """,
@@ -195,7 +292,11 @@ perfex-bridge demo
         )
 
         async def main() -> None:
-            player = asyncio.create_task(_play(base, sandbox, receiver))
+            async def scenes() -> None:
+                await _play(base, sandbox, receiver)
+                await _invite(base)
+
+            player = asyncio.create_task(scenes())
             try:
                 await serve(settings, url)
             finally:

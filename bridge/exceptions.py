@@ -160,3 +160,28 @@ class VerificationError(BridgeError):
 
 class RunNotCancellable(BridgeError):
     """A cancel asked of a run that already finished or is running a step right now."""
+
+
+class UnknownEventType(BridgeError):
+    """An event type the bridge cannot produce (asked of the builder's samples)."""
+
+
+class RuleFileConflict(BridgeError):
+    """A builder write that cannot happen as asked: `kind` is "name" (the rule exists),
+    "version" (the file changed since it was read; `current` holds its text now) or
+    "read_only" (the rules live in a single file or a directory the bridge cannot write)."""
+
+    def __init__(self, kind: str, message: str, current: str | None = None) -> None:
+        super().__init__(message)
+        self.kind = kind
+        self.current = current
+
+
+class RuleInvalid(BridgeError):
+    """A rule the builder was asked to save or test fails the checks of `bridge rules check`;
+    `errors` holds every problem as `{"path": "do[0].perfex.tasks.create.startdate",
+    "message": "required by POST /tasks"}`."""
+
+    def __init__(self, errors: list[dict[str, str]]) -> None:
+        super().__init__("; ".join(f"{e['path']}: {e['message']}" for e in errors))
+        self.errors = errors

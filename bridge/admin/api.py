@@ -13,6 +13,9 @@
     GET    /api/rules                  rules and hooks loaded, load errors, inbound URLs
     GET    /api/pollers                each poller's status
     GET    /api/overview               counts for the last hour and day
+    GET    /api/catalogue              the builder's triggers and actions (catalogue_api)
+    GET    /api/samples/{event_type}   a sample event for the builder's field picker
+    GET    /api/builder/templates      the builder's rule templates
 
 Mount with `Mount("/api", routes=admin_routes(settings))`.
 """
@@ -25,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from bridge.admin import history_api, overview
+from bridge.admin import catalogue_api, history_api, overview, rules_api
 from bridge.admin.events_query import EventFilter, list_events
 from bridge.admin.paging import decode_cursor, parse_limit
 from bridge.admin.pollers import poller_statuses
@@ -102,5 +105,9 @@ def admin_routes(settings: Settings) -> list[BaseRoute]:
         Route("/hooks", guard(rules), methods=["GET"]),
         Route("/pollers", guard(pollers), methods=["GET"]),
         Route("/overview", guard(overview_counts), methods=["GET"]),
+        *rules_api.rules_routes(guard),
+        Route("/catalogue", guard(catalogue_api.catalogue), methods=["GET"]),
+        Route("/samples/{event_type:path}", guard(catalogue_api.sample), methods=["GET"]),
+        Route("/builder/templates", guard(catalogue_api.gallery), methods=["GET"]),
         Route("/{rest:path}", guard(not_found), methods=["GET", "POST", "PUT", "DELETE"]),
     ]

@@ -12,6 +12,8 @@ import logging
 from pydantic import SecretStr
 from starlette.requests import Request
 
+from bridge.dashboard.auth import COOKIE, csrf_ok, read_session
+
 logger = logging.getLogger("bridge.admin.auth")
 
 NOT_CONFIGURED = (
@@ -40,6 +42,34 @@ def check_bearer(request: Request, expected: SecretStr | None) -> tuple[int, str
     if not token_matches(value.strip(), expected):
         logger.warning("admin API: refused a wrong token from %s", _client(request))
         return 401, WRONG
+    return None
+
+
+CSRF_HEADER = "x-csrf-token"
+NO_CSRF = "a dashboard session must send its CSRF token in the X-CSRF-Token header"
+BAD_SESSION = "the dashboard session is not valid (expired or logged out): log in again"
+
+
+async def check_access(request: Request, expected: SecretStr | None) -> tuple[int, str] | None:
+    """Like `check_bearer`, but a logged-in dashboard (the builder) may call the API too:
+    its session cookie plus the session's CSRF token in `X-CSRF-Token`. A cookie alone is
+    refused, so another site cannot make a browser call the API. Sets `request.state.who`."""
+    if expected is None:
+        return 403, NOT_CONFIGURED
+    if "authorization" in request.headers or COOKIE not in request.cookies:
+        refused = check_bearer(request, expected)
+        if refused is None:
+            request.state.who = "admin token"
+        return refused
+    session = await read_session(request, expected)
+    if session is None:
+        return 401, BAD_SESSION
+    if not csrf_ok(session, request.headers.get(CSRF_HEADER)):
+        logger.warning(
+            "admin API: refused a session without its CSRF token from %s", _client(request)
+        )
+        return 403, NO_CSRF
+    request.state.who = "dashboard session"
     return None
 
 

@@ -16,7 +16,7 @@ from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from bridge.admin.auth import WRONG, check_bearer
+from bridge.admin.auth import WRONG, check_access
 from bridge.admin.paging import BadQuery
 from bridge.admin.throttle import blocked_for, record_failure
 from bridge.exceptions import StoreUnavailable
@@ -50,7 +50,7 @@ def guarded(token: SecretStr | None) -> Callable[[Endpoint], Endpoint]:
                 throttled = await _throttled(request)
                 if throttled is not None:
                     return throttled
-            refused = check_bearer(request, token)
+            refused = await check_access(request, token)
             if refused is not None:
                 if refused[1] == WRONG:
                     await _count_failure(request)

@@ -75,6 +75,7 @@ def rule_to_dict(rule: Rule) -> dict[str, Any]:
         "on": list(rule.on),
         "if": rule.condition_source,
         "description": rule.description,
+        "enabled": rule.enabled,
         "source": rule.source,
         "steps": [step_to_dict(step) for step in rule.steps],
     }

@@ -23,7 +23,7 @@ from bridge.admin.responses import NotFound
 from bridge.admin.serializers import ruleset_to_dict
 from bridge.admin.state import events_of, redis_of, rules_watcher_of
 from bridge.admin.throttle import blocked_for, client_of, record_failure
-from bridge.dashboard import runs_views
+from bridge.dashboard import builder_views, runs_views
 from bridge.dashboard.auth import end_session, read_session, safe_next, start_session
 from bridge.dashboard.charts import throughput_svg
 from bridge.dashboard.guard import disabled_page, is_fragment, message_page, protected
@@ -151,6 +151,7 @@ def dashboard_routes(settings: Settings) -> list[BaseRoute]:
         Route("/events/{event_id:path}/replay", change(runs_views.replay_event), methods=["POST"]),
         Route("/events/{event_id:path}", guard(event_page), methods=["GET"]),
         Route("/rules", guard(rules_page), methods=["GET"]),
+        *builder_views.routes(guard),
         *runs_views.routes(guard, change),
         Mount("/assets", StaticFiles(directory=STATIC), name="dashboard-assets"),
     ]

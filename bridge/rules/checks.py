@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError
 
 from bridge.exceptions import UnknownAction
 from bridge.perfex.catalogue import OPERATIONS, Operation, get_operation
@@ -49,9 +49,10 @@ class RawRule(BaseModel):
     do: list[Any] = Field(min_length=1)
     description: str | None = None
     schedule: Any = None
+    enabled: StrictBool = True
 
 
-_RULE_KEYS = ("name", "on", "if", "do", "description", "schedule")
+_RULE_KEYS = ("name", "on", "if", "do", "description", "schedule", "enabled")
 
 
 @dataclass(slots=True)
@@ -103,7 +104,9 @@ def build_rule(raw: Any, file: str, line: int, order: int, ctx: RuleContext) -> 
     schedule = flow_rules.check_schedule(raw, file, label, problems)
     scheduled = flow_rules.names_schedule(raw)
     on = (f"schedule.{name}",) if scheduled else _check_on(raw, file, label, ctx)
-    scope = Scope(problems, ctx.environ, file)
+    enabled = raw.get("enabled") is not False
+    # A disabled rule may name variables not set yet: a warning until it is switched on.
+    scope = Scope(problems, ctx.environ, file, optional_env=not enabled)
     condition = None
     if raw.get("if") is not None:
         condition = compile_condition(raw["if"], scope, key_line(raw, "if"), f"{label} if")
@@ -129,6 +132,7 @@ def build_rule(raw: Any, file: str, line: int, order: int, ctx: RuleContext) -> 
         line=node_line(raw, line),
         order=order,
         schedule=schedule,
+        enabled=enabled,
     )
 
 
@@ -165,7 +169,14 @@ def build_step(
     before = len(problems.errors)
     actions = _action_keys(raw, file, what, problems)
     step_id = _check_id(raw, ids, file, what, problems)
-    scope = Scope(problems, scope.environ, file, names=scope.names, earlier=tuple(ids))
+    scope = Scope(
+        problems,
+        scope.environ,
+        file,
+        names=scope.names,
+        earlier=tuple(ids),
+        optional_env=scope.optional_env,
+    )
     condition = None
     if raw.get("if") is not None:
         condition = compile_condition(raw["if"], scope, key_line(raw, "if"), f"{what} if")
@@ -282,6 +293,11 @@ def _check_fields(
     for name in (*operation.path_params, *operation.required):
         if name not in params:
             problems.error(file, line, f"{what}: {action} needs field {name!r}")
+        elif params[name] is None or params[name] == "":
+            # An empty required field (a template's id left blank) fails only at run time.
+            problems.error(
+                file, key_line(params, name), f"{what}: {action} needs a value for field {name!r}"
+            )
     known = {*operation.path_params, *operation.required, *operation.optional}
     for key in params:
         name = str(key)

@@ -15,7 +15,7 @@ from typing import Any
 
 from bridge.events import Event
 from bridge.exceptions import RulesError
-from bridge.rules.dryrun import dry_run
+from bridge.rules.dryrun import DISABLED, dry_run
 from bridge.rules.loader import load
 from bridge.rules.model import Ruleset
 
@@ -101,5 +101,7 @@ def test(event_file: str, rules_path: str | None = None) -> int:
     result = dry_run(ruleset, event)
     print(json.dumps(result, indent=2, default=str, ensure_ascii=False))
     failed = any("error" in step for rule in result["matched"] for step in rule["steps"])
-    failed = failed or any(item["reason"] != "if: was false" for item in result["not_matched"])
+    failed = failed or any(
+        item["reason"] not in ("if: was false", DISABLED) for item in result["not_matched"]
+    )
     return 1 if failed else 0

@@ -17,10 +17,14 @@ from bridge import redaction
 from bridge.events import Event
 from bridge.exceptions import TemplateError
 from bridge.rules.budget import render_within
+from bridge.rules.matching import RuleIndex
 from bridge.rules.model import Rule, Ruleset, render_step
 from bridge.rules.templates import evaluate_condition, make_context
 
 logger = logging.getLogger("bridge.rules.dryrun")
+
+#: The `not_matched` reason of a rule whose `on:` matches but that is switched off.
+DISABLED = "disabled (enabled: false)"
 
 PLACEHOLDER_NOTE = (
     "steps.<id> values are placeholders in a dry run (status 200, id and body fields"
@@ -102,6 +106,11 @@ def dry_run(
         {"rule": rule.name, "reason": errors.get(rule.name, "if: was false")}
         for rule in candidates
         if rule.name not in passed
+    ]
+    switched_off = RuleIndex(rule for rule in ruleset.rules if not rule.enabled)
+    result["not_matched"] += [
+        {"rule": rule.name, "reason": DISABLED}
+        for rule in switched_off.lookup(context["event"]["type"])
     ]
     if any(step.id is not None for rule in matched for step in rule.steps):
         result["notes"] = [PLACEHOLDER_NOTE]

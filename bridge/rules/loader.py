@@ -14,8 +14,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,8 @@ from bridge.rules.problems import Problems, item_line, key_line, node_line, sugg
 logger = logging.getLogger("bridge.rules.loader")
 
 SUFFIXES = (".yml", ".yaml")
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_HOOK_ENV_KEYS = ("secret", "username", "header", "prefix")
 _TOP_KEYS = ("hooks", "rules")
 
 
@@ -85,6 +89,7 @@ def load_sources(sources: list[Source], environ: Mapping[str, str] | None = None
     docs = [(source.name, _parse(source, problems)) for source in sources]
     hooks: dict[str, Hook] = {}
     hook_sources: dict[str, str] = {}
+    live = _enabled_patterns(docs)
     for file, doc in docs:
         for raw, line in _entries(doc, "hooks", file, problems):
             name = raw.get("name") if isinstance(raw, dict) else None
@@ -96,6 +101,8 @@ def load_sources(sources: list[Source], environ: Mapping[str, str] | None = None
                 continue
             if isinstance(name, str):
                 hook_sources[name] = f"{file}:{line}"
+                if _waits_for_env(raw, name, live, env, file, problems):
+                    continue
             hook = build_hook(raw, file, line, problems, env)
             if hook is not None:
                 hooks[hook.name] = hook
@@ -146,6 +153,53 @@ class _RecordingEnviron(Mapping[str, str]):
 
     def read_values(self) -> frozenset[str]:
         return frozenset(self._read)
+
+
+def _enabled_patterns(docs: list[tuple[str, Any]]) -> list[str]:
+    """The `on:` patterns of every rule not switched off with `enabled: false`."""
+    out: list[str] = []
+    for _, doc in docs:
+        entries = doc.get("rules") if isinstance(doc, dict) else None
+        for raw in entries if isinstance(entries, list) else []:
+            if not isinstance(raw, dict) or raw.get("enabled") is False:
+                continue
+            on = raw.get("on")
+            out.extend(p for p in (on if isinstance(on, list) else [on]) if isinstance(p, str))
+    return out
+
+
+def _waits_for_env(
+    raw: dict[Any, Any],
+    name: str,
+    live: list[str],
+    env: Mapping[str, str],
+    file: str,
+    problems: Problems,
+) -> bool:
+    """Whether a hook is left off, with a warning: it reads a `${VAR}` that is not set and no
+    enabled rule listens to it (a fresh clone's examples ship so, and still load)."""
+    own = f"webhook.{name}"
+    if any(
+        fnmatchcase(own, p) or fnmatchcase(own + ".x", p) or p.startswith(own + ".") for p in live
+    ):
+        return False
+    unset = sorted(
+        {
+            var
+            for key in _HOOK_ENV_KEYS
+            if isinstance(raw.get(key), str)
+            for var in _ENV_REF.findall(str(raw[key]))
+            if var not in env
+        }
+    )
+    if not unset:
+        return False
+    problems.warning(
+        file,
+        key_line(raw, "name"),
+        f"hook {name!r} is off until {', '.join(unset)} is set (no enabled rule uses it)",
+    )
+    return True
 
 
 def _unbuilt(docs: list[tuple[str, Any]], hooks: dict[str, Hook]) -> list[str]:

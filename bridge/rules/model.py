@@ -170,6 +170,8 @@ class Rule:
     #: For `on: schedule`: a `bridge.scheduler.spec.Schedule` (`on` is then
     #: `schedule.<name>`, the type of its tick events).
     schedule: Any = None
+    #: `enabled: false` keeps the rule loaded and checked, but it never matches.
+    enabled: bool = True
 
     @property
     def source(self) -> str:
@@ -202,7 +204,7 @@ class Ruleset:
     index: RuleIndex[Rule] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.index = RuleIndex(self.rules)
+        self.index = RuleIndex(rule for rule in self.rules if rule.enabled)
 
     def candidates(self, event_type: str) -> list[Rule]:
         """Rules whose `on:` matches the type, in file order; no `if:` evaluated."""

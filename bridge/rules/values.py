@@ -43,6 +43,8 @@ class Scope:
     names: frozenset[str] = templates.RULE_NAMES
     #: Step ids defined earlier in the same rule.
     earlier: Collection[str] = ()
+    #: In a disabled rule an unset `${VAR}` is a warning (it must be set to enable the rule).
+    optional_env: bool = False
 
 
 def expand_env(text: str, scope: Scope, line: int, *, templated: bool = False) -> str:
@@ -51,6 +53,13 @@ def expand_env(text: str, scope: Scope, line: int, *, templated: bool = False) -
     def replace(found: re.Match[str]) -> str:
         name = found.group(1)
         value = scope.environ.get(name)
+        if value is None and scope.optional_env:
+            scope.problems.warning(
+                scope.file,
+                line,
+                f"environment variable {name} is not set (set it before enabling the rule)",
+            )
+            return found.group(0)
         if value is None:
             scope.problems.error(scope.file, line, f"environment variable {name} is not set")
             return found.group(0)

@@ -61,9 +61,10 @@ def test_unknown_api_route_is_json_404(serve_app: ServeApp) -> None:
 
 
 def test_session_cookie_does_not_open_the_api(serve_app: ServeApp) -> None:
-    """The API takes only the bearer token: a dashboard session cookie is not enough."""
+    """A dashboard session cookie alone is not enough for the API: without its CSRF token in
+    X-CSRF-Token (which another site cannot read) it is refused."""
     with serve_app() as url, httpx.Client(base_url=url) as client:
         client.post("/login", data={"token": TOKEN})
         assert client.cookies.get("bridge_session")
         response = client.get("/api/events")
-    assert response.status_code == 401
+    assert response.status_code == 403

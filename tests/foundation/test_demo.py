@@ -23,7 +23,8 @@ def _wait_until(predicate: object, timeout: float) -> None:
 
 
 def test_demo_plays_its_scenes_and_a_dead_letter_replays(tmp_path: Path) -> None:
-    """The demo's runs succeed, one lands in the DLQ, and replaying it delivers it."""
+    """The demo tells its story on the terminal, logs to the file it names, and its runs
+    succeed, one lands in the DLQ, and replaying it delivers it."""
     port = free_port()
     env = {"BRIDGE_PORT": str(port), "BRIDGE_DEMO_PACE": "0.25", "BRIDGE_REDIS_URL": ""}
     demo = BridgeProcess("demo", env=env, log_path=tmp_path / "demo.log", cwd=tmp_path).start()
@@ -34,6 +35,14 @@ def test_demo_plays_its_scenes_and_a_dead_letter_replays(tmp_path: Path) -> None
         _wait_until(lambda: "Replay: it goes through now" in demo.log(), 60)
         token = re.search(r"^\s+token\s+(\S+)$", demo.log(), re.MULTILINE)
         assert token is not None
+        terminal = demo.log()
+        named = re.search(r"^\s+logs\s+(\S+)", terminal, re.MULTILINE)
+        assert named is not None and Path(named[1]) == tmp_path / "bridge-demo.log"
+        for told in ("1. A lead is added", "5. The chat tool answers 410", "build your own rule"):
+            assert told in terminal, terminal
+        assert f"{base}/rules/new" in terminal
+        _wait_until(lambda: '"GET /healthz HTTP/1.1" 200' in Path(named[1]).read_text(), 10)
+        assert "HTTP/1.1" not in terminal, "access log lines reached the terminal"
         api = httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token[1]}"})
         stack.callback(api.close)
         dead = api.get("/api/dlq").json()["items"]

@@ -1,0 +1,1 @@
+"""Tests of the rule builder (bridge/builder) and its admin API routes."""
