@@ -143,6 +143,16 @@ REMINDER_TYPES: Values = (
 #: Field names that mean the same on every endpoint that has them.
 COMMON: dict[str, str] = {
     "id": "The record's id in Perfex (a number).",
+    # The paging and filtering parameters every list takes on a current (v3) API module.
+    "page": "Page number, from 1 (a page past the end answers the last page).",
+    "per_page": "Records per page, 1 to 100.",
+    "limit": "Records per page, with `page` (the same as per_page).",
+    "sort": "Columns to sort by, comma separated; a leading - sorts descending: -id,name.",
+    "fields": "Only these columns, comma separated: id,name,status.",
+    "created_after": "Only records created on or after this date (YYYY-MM-DD).",
+    "created_before": "Only records created on or before this date (YYYY-MM-DD).",
+    "date_from": "Same as created_after.",
+    "date_to": "Same as created_before.",
     "keysearch": "Words to search for.",
     "custom_fields": (
         "Values of custom fields, as {belongs to: {field id: value}}, "
