@@ -28,7 +28,7 @@ rules:
           body: {n: "{{ event.data.n }}"}
 """
 AUTH = {"Authorization": "Bearer form-secret-for-valkey"}
-ADMIN = {"Authorization": "Bearer admin-token-for-the-valkey-test"}
+ADMIN = {"Authorization": "Bearer admin-token-for-the-valkey-supervision-test"}
 
 
 def _valkey_pid(parent: int) -> int:
@@ -76,7 +76,7 @@ def test_killed_valkey_is_restarted_with_its_data_and_healthz_fails_when_it_cann
             "BRIDGE_PORT": str(port),
             "BRIDGE_DATA_DIR": str(data),
             "BRIDGE_RULES": str(tmp_path / "rules.yml"),
-            "BRIDGE_ADMIN_TOKEN": "admin-token-for-the-valkey-test",
+            "BRIDGE_ADMIN_TOKEN": "admin-token-for-the-valkey-supervision-test",
             "BRIDGE_ALLOW_PRIVATE_TARGETS": "true",
             "BRIDGE_REDIS_URL": "",
         }
