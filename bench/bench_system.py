@@ -18,6 +18,8 @@ only generates load (httpx, keep-alive pool). Figures:
 - `--soak MINUTES`: steady traffic; samples worker/web RSS and Redis used_memory every
   `--sample` seconds; prints the series and each slope (retention shortened to
   `--retention` seconds, so Redis can level off within the soak).
+- `--profile SVG`: after the measured runs, one more burst with py-spy recording the worker
+  (a flame graph; kept apart so py-spy's sampling does not count in the figures above).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -274,6 +278,9 @@ async def measure(system: System, args: argparse.Namespace) -> list[Row]:
         faulty = latencies_ms(load, await deliveries(client, healthy, "/pair"))
         await client.post(f"{system.flaky}/_control", json={"fail_ratio": 0.0})
 
+        if args.profile:
+            await profile_burst(system, load, client, args)
+
         stored = args.events
         per_event = (memory_after - memory_before) / stored
         worker_rss = system.worker.rss_bytes() or 0
@@ -351,6 +358,17 @@ async def measure(system: System, args: argparse.Namespace) -> list[Row]:
             )
             for part in cpu_before
         ),
+        Row(
+            "CPU per step: web + worker + Valkey",
+            sum(cpu_after[p] - cpu_before[p] for p in ("web", "worker", "Valkey"))
+            * 1000
+            / args.events,
+            "ms",
+            None,
+            "<= 2.0 (issue 15)",
+            None,
+            note="the bridge's own processes; the receiver and load generator left out",
+        ),
         Row("worker RSS after runs", worker_rss / 2**20, "MiB", None, "", None),
         Row("web RSS after runs", web_rss / 2**20, "MiB", None, "", None),
         Row(
@@ -363,6 +381,26 @@ async def measure(system: System, args: argparse.Namespace) -> list[Row]:
             note="event + run record + attempt + indexes, INFO used_memory delta",
         ),
     ]
+
+
+async def profile_burst(
+    system: System, load: Load, client: httpx.AsyncClient, args: argparse.Namespace
+) -> None:
+    """One more burst with py-spy recording the worker into `args.profile` (an SVG)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    command = [spy, "record", "--pid", str(system.worker.pid), "--rate", "250"]
+    command += ["--format", "flamegraph", "--output", str(args.profile)]
+    recorder = await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    await asyncio.sleep(1.0)  # py-spy attaches
+    await load.burst("load", args.events)
+    await wait_count(client, system.healthy, args.events, 300)
+    await deliveries(client, system.healthy, "/one")
+    recorder.send_signal(signal.SIGINT)  # py-spy writes the SVG on SIGINT
+    _, err = await asyncio.wait_for(recorder.communicate(), 60)
+    if recorder.returncode:
+        print(f"py-spy failed ({recorder.returncode}): {err.decode(errors='replace')[-500:]}")
 
 
 async def soak(system: System, args: argparse.Namespace) -> list[Row]:
@@ -438,6 +476,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument(
         "--workers", type=int, default=1, help="`bridge worker` processes (CPU is their sum)"
+    )
+    parser.add_argument(
+        "--profile", metavar="SVG", help="py-spy flame graph of the worker during a burst"
     )
     parser.add_argument("--soak", type=float, default=0.0, metavar="MINUTES")
     parser.add_argument("--sample", type=float, default=10.0, metavar="SECONDS")
