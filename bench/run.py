@@ -1,6 +1,6 @@
 """Every benchmark in one command, one table: `python bench/run.py [--quick] [--json PATH]`.
 
-Runs bench_rules, bench_poller, bench_executor, bench_inbound and bench_system as
+Runs bench_rules, bench_poller, bench_executor, bench_inbound, bench_system and bench_http as
 subprocesses (one after the other, so they do not share the cores), each with
 `--json <tmp>`, turns each one's JSON into rows (figure, value, unit, same-run baseline,
 ratio, target, met?) and prints them as one table; `--json PATH` writes it with the
@@ -173,6 +173,7 @@ BENCHES: list[Bench] = [
     ("executor", "bench_executor.py", [], ["--events", "1000", "--seconds", "3"], executor_rows),
     ("inbound", "bench_inbound.py", [], ["--seconds", "2"], inbound_rows),
     ("system", "bench_system.py", [], ["--quick"], rows_from_json),
+    ("http", "bench_http.py", [], ["--requests", "1000", "--rounds", "1"], rows_from_json),
 ]
 
 
