@@ -18,13 +18,22 @@ only generates load (httpx, keep-alive pool). Figures:
 - `--soak MINUTES`: steady traffic; samples worker/web RSS and Redis used_memory every
   `--sample` seconds; prints the series and each slope (retention shortened to
   `--retention` seconds, so Redis can level off within the soak).
+- `--signed`: the hooks verify GitHub signatures and the steps sign theirs (Standard
+  Webhooks), the setting issue 15's CPU target is about.
+- `--profile SVG`: after the measured runs, two more bursts with py-spy recording the
+  worker: a flame graph, and its collapsed stacks beside it (.txt) for
+  `bench/profile_summary.py` (apart, so py-spy's sampling does not count in the figures).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
+import hmac
 import json
+import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -50,19 +59,26 @@ from bridge.loopback.servers import free_port
 RETRY = "{attempts: 5, backoff: 0.5, max_delay: 2}"
 
 
-def rules_yaml(healthy: str, flaky: str) -> str:
+#: `--signed`: the hooks verify GitHub signatures, the steps sign (Standard Webhooks).
+HOOK_SECRET = "bench-github-secret"
+STEP_SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+
+def rules_yaml(healthy: str, flaky: str, signed: bool = False) -> str:
     """Hook `load` -> one step; hook `pair` -> a healthy and a flaky receiver."""
+    verify = f"verify: github, secret: {HOOK_SECRET}" if signed else "verify: none"
+    secret = f"          secret: {STEP_SECRET}\n" if signed else ""
 
     def rule(name: str, on: str, url: str) -> str:
         return (
             f"  - name: {name}\n    on: {on}\n    do:\n      - webhook:\n"
             f"          url: {url}\n"
-            f'          body: {{seq: "{{{{ event.data.seq }}}}"}}\n'
+            f'          body: {{seq: "{{{{ event.data.seq }}}}"}}\n{secret}'
             f"        retry: {RETRY}\n"
         )
 
     return (
-        "hooks:\n  - {name: load, verify: none}\n  - {name: pair, verify: none}\nrules:\n"
+        f"hooks:\n  - {{name: load, {verify}}}\n  - {{name: pair, {verify}}}\nrules:\n"
         + rule("one", "webhook.load", f"{healthy}/one")
         + rule("pair-healthy", "webhook.pair", f"{healthy}/pair")
         + rule("pair-flaky", "webhook.pair", f"{flaky}/pair")
@@ -74,8 +90,9 @@ class Load:
     was accepted. Hand-written HTTP (bench.common.RawHttpConnection): the load generator
     shares the two cores with the system under test, so it must be cheap."""
 
-    def __init__(self, web: str, concurrency: int) -> None:
+    def __init__(self, web: str, concurrency: int, signed: bool = False) -> None:
         self.web = web
+        self.signed = signed
         port = int(web.rsplit(":", 1)[1])
         self.idle: asyncio.Queue[RawHttpConnection] = asyncio.Queue()
         for _ in range(concurrency):
@@ -89,6 +106,9 @@ class Load:
         key = f"{hook}-{self.seq}"
         body = json.dumps({"seq": key}).encode()
         headers = {"Content-Type": "application/json", "webhook-id": key}
+        if self.signed:
+            digest = hmac.new(HOOK_SECRET.encode(), body, hashlib.sha256).hexdigest()
+            headers |= {"X-Hub-Signature-256": f"sha256={digest}", "X-GitHub-Delivery": key}
         connection = await self.idle.get()
         try:
             status = await connection.post(f"/hooks/{hook}", body, headers)
@@ -179,6 +199,7 @@ async def cpu_split(system: System, redis: Redis) -> dict[str, float]:
         "worker": sum(worker.cpu_seconds() for worker in system.workers),
         "receiver": system.receiver.cpu_seconds(),
         "Valkey": float(info["used_cpu_user"]) + float(info["used_cpu_sys"]),
+        "Redis commands": float((await redis.info("stats"))["total_commands_processed"]),
         "load generator": time.process_time(),
     }
 
@@ -186,7 +207,9 @@ async def cpu_split(system: System, redis: Redis) -> dict[str, float]:
 class System:
     """Valkey, receivers, `bridge web` and `bridge worker` in a temporary directory."""
 
-    def __init__(self, root: Path, retention: float | None = None, workers: int = 1) -> None:
+    def __init__(
+        self, root: Path, retention: float | None = None, workers: int = 1, signed: bool = False
+    ) -> None:
         self.root = root
         self.worker_count = workers
         self.valkey = RestartableValkey(root / "valkey", free_port())
@@ -194,7 +217,7 @@ class System:
         self.flaky = f"http://127.0.0.1:{free_port()}"
         self.web_url = f"http://127.0.0.1:{free_port()}"
         rules = root / "rules.yml"
-        rules.write_text(rules_yaml(self.healthy, self.flaky))
+        rules.write_text(rules_yaml(self.healthy, self.flaky, signed))
         self.env = {
             "BRIDGE_REDIS_URL": self.valkey.url,
             "BRIDGE_RULES": str(rules),
@@ -239,7 +262,7 @@ async def measure(system: System, args: argparse.Namespace) -> list[Row]:
     """Throughput, latency, faults and memory (see the module docstring)."""
     redis = Redis.from_url(system.valkey.url)
     client = httpx.AsyncClient(timeout=30)
-    load = Load(system.web_url, args.concurrency)
+    load = Load(system.web_url, args.concurrency, args.signed)
     healthy = system.healthy
     try:
         await load.burst("load", 200)  # warm up: imports, pools, connections
@@ -273,6 +296,9 @@ async def measure(system: System, args: argparse.Namespace) -> list[Row]:
         await wait_count(client, healthy, faulty_sent, 120)
         faulty = latencies_ms(load, await deliveries(client, healthy, "/pair"))
         await client.post(f"{system.flaky}/_control", json={"fail_ratio": 0.0})
+
+        if args.profile:
+            await profile_burst(system, load, client, args)
 
         stored = args.events
         per_event = (memory_after - memory_before) / stored
@@ -350,6 +376,27 @@ async def measure(system: System, args: argparse.Namespace) -> list[Row]:
                 note="during the max-throughput burst; 2 cores give 2,000 CPU-ms per second",
             )
             for part in cpu_before
+            if part != "Redis commands"
+        ),
+        Row(
+            "Redis commands per step",
+            (cpu_after["Redis commands"] - cpu_before["Redis commands"]) / args.events,
+            "commands",
+            None,
+            "",
+            None,
+            note="INFO stats total_commands_processed during the burst (web and worker)",
+        ),
+        Row(
+            "CPU per step: web + worker + Valkey",
+            sum(cpu_after[p] - cpu_before[p] for p in ("web", "worker", "Valkey"))
+            * 1000
+            / args.events,
+            "ms",
+            None,
+            "<= 2.0 (issue 15)",
+            None,
+            note="the bridge's own processes; the receiver and load generator left out",
         ),
         Row("worker RSS after runs", worker_rss / 2**20, "MiB", None, "", None),
         Row("web RSS after runs", web_rss / 2**20, "MiB", None, "", None),
@@ -365,10 +412,33 @@ async def measure(system: System, args: argparse.Namespace) -> list[Row]:
     ]
 
 
+async def profile_burst(
+    system: System, load: Load, client: httpx.AsyncClient, args: argparse.Namespace
+) -> None:
+    """Two more bursts with py-spy recording the worker: the flame graph `args.profile`
+    (SVG), then its collapsed stacks beside it (.txt, for bench/profile_summary.py)."""
+    spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    svg = Path(args.profile)
+    for fmt, out in (("flamegraph", svg), ("raw", svg.with_suffix(".txt"))):
+        command = [spy, "record", "--pid", str(system.worker.pid), "--rate", "250"]
+        command += ["--format", fmt, "--output", str(out)]
+        recorder = await asyncio.create_subprocess_exec(
+            *command, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+        )
+        await asyncio.sleep(1.0)  # py-spy attaches
+        await load.burst("load", args.events)
+        await wait_count(client, system.healthy, args.events, 300)
+        await deliveries(client, system.healthy, "/one")
+        recorder.send_signal(signal.SIGINT)  # py-spy writes its output on SIGINT
+        _, err = await asyncio.wait_for(recorder.communicate(), 60)
+        if recorder.returncode:
+            print(f"py-spy failed ({recorder.returncode}): {err.decode(errors='replace')[-500:]}")
+
+
 async def soak(system: System, args: argparse.Namespace) -> list[Row]:
     """Steady traffic for `args.soak` minutes; memory sampled every `args.sample` s."""
     redis = Redis.from_url(system.valkey.url)
-    load = Load(system.web_url, args.concurrency)
+    load = Load(system.web_url, args.concurrency, args.signed)
     samples: list[tuple[float, float, float, float]] = []
     stop = asyncio.Event()
 
@@ -439,6 +509,14 @@ def main() -> int:
     parser.add_argument(
         "--workers", type=int, default=1, help="`bridge worker` processes (CPU is their sum)"
     )
+    parser.add_argument(
+        "--signed",
+        action="store_true",
+        help="hooks verify GitHub signatures and steps sign theirs (issue 15's setting)",
+    )
+    parser.add_argument(
+        "--profile", metavar="SVG", help="py-spy flame graph of the worker during a burst"
+    )
     parser.add_argument("--soak", type=float, default=0.0, metavar="MINUTES")
     parser.add_argument("--sample", type=float, default=10.0, metavar="SECONDS")
     parser.add_argument(
@@ -450,10 +528,10 @@ def main() -> int:
         args.events, args.seconds = min(args.events, 1000), min(args.seconds, 3.0)
     with tempfile.TemporaryDirectory() as tmp:
         if args.soak:
-            with System(Path(tmp), retention=args.retention) as system:
+            with System(Path(tmp), retention=args.retention, signed=args.signed) as system:
                 rows = asyncio.run(soak(system, args))
         else:
-            with System(Path(tmp), workers=args.workers) as system:
+            with System(Path(tmp), workers=args.workers, signed=args.signed) as system:
                 rows = asyncio.run(measure(system, args))
     print_table(rows)
     if args.json:

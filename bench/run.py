@@ -1,7 +1,7 @@
 """Every benchmark in one command, one table: `python bench/run.py [--quick] [--json PATH]`.
 
-Runs bench_rules, bench_poller, bench_executor, bench_inbound, bench_system and
-bench_triggers as
+Runs bench_rules, bench_poller, bench_executor, bench_inbound, bench_system, bench_triggers
+and bench_http as
 subprocesses (one after the other, so they do not share the cores), each with
 `--json <tmp>`, turns each one's JSON into rows (figure, value, unit, same-run baseline,
 ratio, target, met?) and prints them as one table; `--json PATH` writes it with the
@@ -236,6 +236,7 @@ BENCHES: list[Bench] = [
         ["--records", "2000", "--pushes", "50", "--polls", "2"],
         triggers_rows,
     ),
+    ("http", "bench_http.py", [], ["--requests", "1000", "--rounds", "1"], rows_from_json),
 ]
 
 

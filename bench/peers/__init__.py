@@ -1,0 +1,1 @@
+"""The bridge beside n8n and Node-RED in one run: `python -m bench.peers` (see __main__)."""
