@@ -35,6 +35,7 @@ from bridge.connection import redis_server
 from bridge.exceptions import ConfigError
 from bridge.loopback.receiver import create_receiver
 from bridge.loopback.servers import serve_in_thread
+from bridge.redaction import install_log_redaction
 from bridge.settings import Settings, load_settings
 
 logger = logging.getLogger("bridge.demo")
@@ -280,6 +281,7 @@ def run_demo() -> int:
             PERFEX_WEBHOOK_SECRET=PUSH_SECRET,
         )
         settings = _settings(sandbox, data_dir, admin_token)
+        install_log_redaction([admin_token, SANDBOX_TOKEN, PUSH_SECRET, GITHUB_SECRET])
         url = stack.enter_context(redis_server(settings))
         base = f"http://{settings.host}:{settings.port}"
         print(_story(base, admin_token, log_path, sandbox), flush=True)

@@ -12,9 +12,15 @@
     │   ├── PerfexUnavailable     network error, timeout, 5xx: worth retrying
     │   ├── PerfexRateLimited     429: worth retrying after `retry_after`
     │   └── PerfexRejected        401, 404 "status": false, 409, other 4xx: not worth retrying
+    │       ├── ListUnsupported   an older module has no list endpoint for a resource
+    │       └── WebhooksUnsupported  an older module has no webhooks API
     ├── DeliveryError             an outbound webhook failed (`retryable` says whether to retry)
     │   └── TargetRefused         the SSRF guard refused the target address
-    └── VerificationError         an inbound webhook's signature or token did not verify
+    ├── VerificationError         an inbound webhook's signature or token did not verify
+    ├── RunNotCancellable         a cancel asked of a run that is running or finished
+    ├── UnknownEventType          an event type the bridge cannot produce
+    ├── RuleFileConflict          a builder write that cannot happen (name, version, read-only)
+    └── RuleInvalid               a rule the builder was given fails the checks (every one)
 
 Every error's `str()` is a sentence a user can act on; none contains a secret.
 """
