@@ -134,6 +134,14 @@ async def _handle(
     return JSONResponse({"event_id": event.id}, status_code=202), "accepted"
 
 
+async def no_such_hook(request: Request) -> JSONResponse:
+    """`/hooks/a/` or `/hooks/a/b`: no hook, said as JSON (not a redirect a sender follows)."""
+    return error(404, "no such hook")
+
+
 def hook_routes() -> list[Route]:
     """The inbound endpoint's routes."""
-    return [Route("/hooks/{name}", receive, methods=["POST"])]
+    return [
+        Route("/hooks/{name}", receive, methods=["POST"]),
+        Route("/hooks/{rest:path}", no_such_hook, methods=["POST"]),
+    ]

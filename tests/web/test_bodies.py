@@ -100,6 +100,14 @@ async def test_unknown_hook_and_wrong_method(client: httpx.AsyncClient) -> None:
     assert "error" in wrong.json()
 
 
+async def test_hook_path_with_more_segments_is_a_json_404(client: httpx.AsyncClient) -> None:
+    """`/hooks/open/` or `/hooks/a/b` is no hook: a JSON 404, not a redirect to follow."""
+    for path in ("/hooks/open/", "/hooks/0/", "/hooks/a/b"):
+        response = await client.post(path, json={})
+        assert response.status_code == 404, path
+        assert response.json() == {"error": "no such hook"}
+
+
 async def test_oversize_with_content_length_is_413(client: httpx.AsyncClient, redis: Redis) -> None:
     """A declared Content-Length over the limit is refused with 413."""
     response = await client.post("/hooks/open", content=b"[" + b"1," * LIMIT + b"1]")
