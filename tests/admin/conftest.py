@@ -61,8 +61,16 @@ def rules_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def serve_app(redis_url: str, rules_dir: Path) -> ServeApp:
-    """Serve the bridge's web app with the admin API and dashboard: `with serve_app() as url`."""
+    """Serve the bridge's web app with the admin API and dashboard: `with serve_app() as url`.
+
+    The test database is flushed first, as the `redis` fixture does, so what an earlier test
+    stored cannot show up in this one's answers."""
+    from redis import Redis as SyncRedis
+
     from bridge.loopback.servers import serve_in_thread
+
+    with SyncRedis.from_url(redis_url) as client:
+        client.flushdb()
 
     @contextmanager
     def run(token: str | None = TOKEN, rules: Path | None = None) -> Iterator[str]:
