@@ -144,7 +144,7 @@ async def measure(receiver: str, args: argparse.Namespace) -> list[Row]:
     finally:
         await transport.aclose()
         await plain.aclose()
-        await bridge.aclose()
+        await bridge.close()
         await control.aclose()
         if session is not None:
             await session.close()

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
+import aiohttp
 
 from bridge.exceptions import (
     BridgeError,
@@ -72,7 +72,7 @@ def webhook_secrets(params: dict[str, Any]) -> tuple[str, ...]:
 
 
 async def run_webhook(
-    client: httpx.AsyncClient,
+    client: aiohttp.ClientSession,
     params: dict[str, Any],
     *,
     event: dict[str, Any],

@@ -132,6 +132,6 @@ def build_executor(
 
 async def close_executor(executor: Executor) -> None:
     """Close the executor's HTTP clients."""
-    await executor.http.aclose()
+    await executor.http.close()
     if executor.perfex is not None:
         await executor.perfex.aclose()

@@ -31,7 +31,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
+import aiohttp
 from redis.asyncio import Redis
 
 from bridge.events import EventStore
@@ -67,7 +67,7 @@ class Executor:
     store: RunStore
     events: EventStore
     rules: RulesSource
-    http: httpx.AsyncClient
+    http: aiohttp.ClientSession
     limiter: Limiter
     perfex: Any = None
     allow_private: bool = False

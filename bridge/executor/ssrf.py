@@ -1,11 +1,13 @@
 """The SSRF guard for outbound webhooks: only public addresses, checked where we connect.
 
 How (as Svix does it): only http(s) URLs; an IP literal in the URL is checked before any
-request; a host name is resolved by `GuardedBackend.connect_tcp`, the network backend of
-the worker's shared httpx client, *every* resolved address is checked (IPv4-mapped IPv6
-normalised first) and the connection goes to the checked address itself. The URL keeps
-its host name, so the Host header and TLS SNI/certificate checks are the real ones, and
-DNS rebinding cannot swap the address between check and connect: there is one lookup.
+request; a host name is resolved by `GuardedResolver`, the resolver of the worker's shared
+aiohttp session, *every* resolved address is checked (IPv4-mapped IPv6 normalised first)
+and aiohttp connects to the checked addresses themselves (it connects to what its resolver
+returns). The URL keeps its host name, so the Host header and TLS SNI/certificate checks
+are the real ones, and DNS rebinding cannot swap the address between check and connect:
+there is one lookup per new connection (the session's DNS cache is off).
+`GuardedBackend` does the same for an httpx client (httpcore's network backend).
 
 Refused: loopback, private (10/8, 172.16/12, 192.168/16), link-local and metadata
 (169.254/16), CGNAT 100.64/10, 0/8, 240/4, multicast, broadcast, documentation and
@@ -23,6 +25,7 @@ import socket
 from collections.abc import Iterable
 
 import httpcore
+from aiohttp.abc import AbstractResolver, ResolveResult
 from httpcore import AsyncNetworkStream
 from httpcore._backends.auto import AutoBackend
 
@@ -167,3 +170,32 @@ class GuardedBackend(AutoBackend):
             return await super().connect_tcp(host, port, timeout, local_address, socket_options)
         addresses = check_addresses(host, await resolve(host, port))
         return await super().connect_tcp(addresses[0], port, timeout, local_address, socket_options)
+
+
+class GuardedResolver(AbstractResolver):
+    """aiohttp's resolver: one lookup, every address checked, only checked addresses returned.
+
+    aiohttp connects to each result's `host` (the checked address) and keeps `hostname`
+    (the URL's name) for the TLS server name and certificate check.
+    """
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        loop = asyncio.get_running_loop()
+        infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM, family=family)
+        addresses = check_addresses(host, dict.fromkeys(str(info[4][0]) for info in infos))
+        return [
+            {
+                "hostname": host,
+                "host": address,
+                "port": port,
+                "family": socket.AF_INET6 if ":" in address else socket.AF_INET,
+                "proto": 0,
+                "flags": socket.AI_NUMERICHOST | socket.AI_NUMERICSERV,
+            }
+            for address in addresses
+        ]
+
+    async def close(self) -> None:
+        """Nothing to release: lookups run on the loop's executor."""
