@@ -207,7 +207,11 @@
     if (!t) { return; }
     var title = S.hook && S.hook.name && !S.hook.fresh ? t.title : (S.hook && S.hook.name ? "A webhook arrives on /hooks/" + S.hook.name : t.title);
     chosen.appendChild(h("p", { "class": "alert alert-ok" }, "Runs when: ", h("strong", { text: title })));
-    if (t.needs) { box.appendChild(h("p", { "class": "muted small", text: "Needs: " + t.needs })); }
+    if (t.needs) {  // the catalogue marks names and commands with backticks: shown as code
+      box.appendChild(h("p", { "class": "muted small trigger-needs" }, "Needs: ", t.needs.split("`").map(function (part, i) {
+        return i % 2 ? h("code", { text: part }) : part;
+      })));
+    }
     if (t.kind === "new_hook" || S.hook) {
       box.appendChild(hookForm(S.hook, t.schemes || Object.keys(SCHEMES_TEXT), t.scheme_titles || {}));
     } else if (t.kind === "schedule") {
