@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -104,4 +105,42 @@ def test_build_a_schedule_rule_see_it_run_and_disable_it(browser: Browser, bridg
     expect(card).not_to_contain_text("next run")
     expect(card.get_by_role("button", name="Enable rule tick-to-chat")).to_be_visible()
     _shot(page, "schedule-disabled")
+    page.close()
+
+
+def test_the_dry_run_shows_for_each_items_and_a_delay(browser: Browser, bridge: Bridge) -> None:
+    """A for_each (nested webhook on `item`, JSON in its `do` box) and a delay, tried in the
+    builder: the list's item count, the first item's rendered request, the resume time."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    _login(page, bridge.url)
+    page.goto(bridge.url + "/rules/new")
+    page.get_by_label("Search triggers").fill("schedule")
+    page.get_by_label("On a schedule (for example every Monday at 9:00)").check()
+    page.get_by_role("button", name="Next: conditions").click()
+    page.get_by_role("button", name="Next: actions").click()
+    page.get_by_label("Search actions").fill("repeat")
+    page.get_by_role("button", name="Add: Repeat steps for each item of a list").click()
+    fan = page.get_by_role("group", name="Step 1: Repeat steps for each item of a list")
+    fan.get_by_label("for_each", exact=True).fill(
+        "{{ [{'id': '7', 'status': '4'}, {'id': '8', 'status': '2'}] }}"
+    )
+    nested = [
+        {
+            "if": "item.status == '4'",
+            "webhook": {"url": "https://chat.example.com/hook", "body": {"text": "{{ item.id }}"}},
+        }
+    ]
+    fan.get_by_label("do", exact=True).fill(json.dumps(nested))
+    fan.get_by_label("do", exact=True).press("Tab")
+    page.get_by_label("Search actions").fill("wait")
+    page.get_by_role("button", name="Add: Wait before the next step").click()
+    wait = page.get_by_role("group", name="Step 2: Wait before the next step")
+    wait.get_by_label("delay", exact=True).fill("2h")
+    page.get_by_role("button", name="Next: test").click()
+    page.get_by_role("button", name="Run the test").click()
+    result = page.locator("#test-result")
+    expect(result).to_contain_text("Runs its steps once per item: 2 items in the list.")
+    expect(result.get_by_label("Rendered request of step 1.1")).to_contain_text('"text": "7"')
+    expect(result).to_contain_text("Waits 7200 s: the run would go on at ")
+    _shot(page, "flow-test")
     page.close()

@@ -750,7 +750,8 @@
       info.order.forEach(function (k) {
         var meta = info.fields[k];
         var row = fieldRow(step, i, k, meta, legend);
-        if (meta.required || step.params[k] !== undefined || step.action === "webhook" && (k === "url" || k === "body")) { required.push(row); }
+        if (meta.required || step.params[k] !== undefined || step.action === "webhook" && (k === "url" || k === "body")
+          || step.action === "delay" && k === "delay") { required.push(row); }  // a wait: its usual field shown
         else { optional.push(row); }
       });
       var more = optional.length ? h("details", { "class": "more-fields" },
@@ -867,7 +868,8 @@
     var method = st.method || (action && action.method) || (st.action === "webhook" && st.params ? st.params.method || "POST" : "");
     var path = st.path || st.url || (action && action.path) || (st.action === "webhook" && st.params ? st.params.url : "");
     var card = h("div", { "class": "rendered" },
-      h("h3", {}, "Step " + label + ": " + (action ? action.title : st.action), " ", h("code", { "class": "muted", text: (method + " " + (path || "")).trim() })));
+      h("h3", {}, "Step " + label + ": " + (action ? action.title : st.action), " ",
+        (method || path) ? h("code", { "class": "muted", text: (method + " " + (path || "")).trim() }) : null));  // flow steps send nothing
     if (st.skipped) { card.appendChild(h("p", { "class": "muted", text: "Skipped: its own condition is false for this event." })); }
     if (st.error) { card.appendChild(h("p", { "class": "plain-error", text: st.error })); }
     if (st.resume_at) {
