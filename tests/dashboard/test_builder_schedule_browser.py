@@ -87,6 +87,19 @@ def test_build_a_schedule_rule_see_it_run_and_disable_it(browser: Browser, bridg
     )
     assert any("Tick " in d["body"] for d in bridge.chat())
 
+    # Edited, it is tried on one of its own stored ticks, chosen from the list.
+    page.goto(url + "/rules/tick-to-chat/edit")
+    page.get_by_role("button", name="4 · Test").click()
+    ticks = page.get_by_label("Event to test with").locator(
+        "option", has_text="schedule.tick-to-chat"
+    )
+    expect(ticks.first).to_be_attached()
+    tick_id = ticks.first.get_attribute("value")
+    assert tick_id
+    page.get_by_label("Event to test with").select_option(tick_id)
+    page.get_by_role("button", name="Run the test").click()
+    expect(page.locator("#test-result")).to_contain_text("The rule matches this event")
+
     page.goto(url + "/rules")
     card = page.locator(".rule", has_text="tick-to-chat")
     expect(card).to_contain_text("next run")

@@ -811,16 +811,18 @@
   // ---------------------------------------------------------------- 4. test
   var eventsLoadedFor = null;
   function loadStoredEvents() {
-    if (!S.on || S.on === "schedule" || eventsLoadedFor === S.on) { return; }
-    eventsLoadedFor = S.on;
+    // A saved schedule rule's ticks are stored as `schedule.<name>`: try it on one of them.
+    var type = S.on === "schedule" ? (S.mode === "edit" && S.name ? "schedule." + S.name : "") : S.on;
+    if (!type || eventsLoadedFor === type) { return; }
+    eventsLoadedFor = type;
     var select = $("test-event");
-    api("GET", "/api/events?limit=20&type=" + encodeURIComponent(S.on)).then(function (res) {
+    api("GET", "/api/events?limit=20&type=" + encodeURIComponent(type)).then(function (res) {
       while (select.options.length > 1) { select.remove(1); }
       var sources = { stored: "the newest stored event of this type", perfex: "a record read from Perfex", reference: "the example of the API reference" };
       select.options[0].textContent = "The sample event" + (S.sample ? ": " + (sources[S.sample.source] || S.sample.source) : "");
       listOf(res.data, "items").forEach(function (ev) {
         var data = ev.data || {};
-        var what = data.name || data.subject || data.title || data.company || data.number || "";
+        var what = data.name || data.subject || data.title || data.company || data.number || data.scheduled_for || "";
         var when = new Date(typeof ev.time === "number" ? ev.time * 1000 : ev.time);
         var label = (what ? what + " · " : "") + (ev.id || "") + (isNaN(when) ? "" : " · " + when.toISOString().replace("T", " ").slice(0, 19) + " UTC");
         select.appendChild(h("option", { value: ev.id, text: label }));
