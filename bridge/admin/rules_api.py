@@ -36,7 +36,7 @@ from bridge.admin.responses import Endpoint, NotFound, json_error
 from bridge.admin.state import events_of, redis_of, rules_watcher_of, settings_of
 from bridge.builder import audit, service
 from bridge.builder.conditions import ConditionError, parse_expression, rows_to_expression
-from bridge.builder.samples import perfex_client, sample_event
+from bridge.builder.samples import perfex_client, sample_event, schedule_sample
 from bridge.builder.trial import try_rule
 from bridge.exceptions import RuleFileConflict, RuleInvalid, UnknownEventType
 
@@ -182,6 +182,12 @@ async def _sample(request: Request, rule: dict[str, Any]) -> tuple[dict[str, Any
     exact = next((p for p in patterns if isinstance(p, str) and "*" not in p), None)
     if exact is None:
         raise _Invalid([{"path": "event", "message": "on: is a pattern: give an event to try"}])
+    if exact == "schedule" and isinstance(rule.get("name"), str):
+        try:
+            tick = await schedule_sample(rule["name"], redis=redis_of(request))
+        except UnknownEventType as exc:
+            raise _Invalid([{"path": "name", "message": str(exc)}]) from None
+        return dict(tick["event"]), str(tick["source"])
     watcher = rules_watcher_of(request)
     perfex = perfex_client(settings_of(request))
     try:

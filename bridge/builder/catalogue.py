@@ -99,7 +99,7 @@ def known_event_type(event_type: str, ruleset: Ruleset | None) -> bool:
         return hook is not None and hook.event is not None
     if parts[0] == "schedule" and len(parts) >= 2:
         name = event_type.removeprefix("schedule.")
-        return any(rule.name == name and "schedule" in rule.on for rule in ruleset.rules)
+        return any(rule.name == name and rule.schedule is not None for rule in ruleset.rules)
     return False
 
 

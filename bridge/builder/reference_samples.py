@@ -100,7 +100,7 @@ def reference_event(event_type: str, *, verify: str | None = None) -> dict[str, 
         )
     elif parts[0] == "schedule":
         rule = ".".join(parts[1:]) or "my-rule"
-        event.update(source="schedule", data={"scheduled_for": now, "rule": rule})
+        event.update(source="bridge", data={"scheduled_for": now, "rule": rule})  # as ticks are
     elif event_type == "bridge.run.dead_lettered":
         event.update(
             source="bridge",

@@ -78,6 +78,18 @@ async def sample_event(
     return {"event": reference_event(event_type, verify=verify), "source": "reference"}
 
 
+async def schedule_sample(rule_name: str, *, redis: Redis) -> dict[str, Any]:
+    """The sample of a scheduled rule (maybe not saved yet): its newest stored tick, else
+    a tick made up for it; its type is `schedule.<rule>`, as the scheduler fires it."""
+    if len(rule_name) > MAX_TYPE_LENGTH or not _TYPE.match(rule_name):
+        raise UnknownEventType(f"{rule_name[:MAX_TYPE_LENGTH]!r} is not a rule name")
+    event_type = f"schedule.{rule_name}"
+    stored = await newest_stored(redis, event_type)
+    if stored is not None:
+        return {"event": stored, "source": "stored"}
+    return {"event": reference_event(event_type), "source": "reference"}
+
+
 def perfex_client(settings: Settings) -> PerfexClient | None:
     """A short-lived Perfex client for samples (None without BRIDGE_PERFEX_URL and token);
     the caller closes it."""

@@ -78,9 +78,7 @@ def try_rule(
         except TemplateError as exc:
             matched, reason = False, f"if: failed: {exc}"
     steps = dry_run_rule(compiled, context, ruleset.env_values)
-    for step in steps:
-        if "params" in step:
-            step.update(render_request(step["action"], step["params"], perfex_url))
+    _add_requests(steps, perfex_url)
     result: dict[str, Any] = {
         "rule": name,
         "matched": matched,
@@ -95,6 +93,16 @@ def try_rule(
     if any(step.id is not None for step in compiled.steps):
         result.setdefault("notes", []).append(PLACEHOLDER_NOTE)
     return result
+
+
+def _add_requests(steps: list[dict[str, Any]], perfex_url: str | None) -> None:
+    """Each rendered step (and a for_each's first item's steps) gets its request."""
+    for step in steps:
+        if "params" in step:
+            step.update(render_request(step["action"], step["params"], perfex_url))
+        first = step.get("first_item")
+        if isinstance(first, dict):
+            _add_requests(first["steps"], perfex_url)
 
 
 def render_request(

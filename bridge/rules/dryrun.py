@@ -16,9 +16,11 @@ from typing import Any
 from bridge import redaction
 from bridge.events import Event
 from bridge.exceptions import TemplateError
+from bridge.executor import delays, fanout
 from bridge.rules.budget import render_within
+from bridge.rules.flow import Delay, ForEach
 from bridge.rules.matching import RuleIndex
-from bridge.rules.model import Rule, Ruleset, render_step
+from bridge.rules.model import Rule, Ruleset, Step, render_step
 from bridge.rules.templates import evaluate_condition, make_context
 
 logger = logging.getLogger("bridge.rules.dryrun")
@@ -60,14 +62,24 @@ def dry_run_rule(
     rule: Rule, context: dict[str, Any], env_values: Iterable[str] = ()
 ) -> list[dict[str, Any]]:
     """Every step of a rule rendered in order against placeholder earlier outputs."""
+    return dry_run_steps(rule.steps, context, env_values)
+
+
+def dry_run_steps(
+    rule_steps: Iterable[Step], context: dict[str, Any], env_values: Iterable[str] = ()
+) -> list[dict[str, Any]]:
+    """Steps rendered in order; a flow step says what it would do (see `_flow_preview`)."""
+    env_values = frozenset(env_values)
     steps: list[dict[str, Any]] = []
-    outputs: dict[str, Any] = {}
-    for step in rule.steps:
+    outputs: dict[str, Any] = dict(context.get("steps") or {})
+    for step in rule_steps:
         ctx = {**context, "steps": dict(outputs)}
         entry: dict[str, Any] = {"id": step.id, "action": step.action, "skipped": False}
         try:
             if not render_within(evaluate_condition, step.condition, ctx):
                 entry["skipped"] = True
+            elif step.flow is not None:
+                entry.update(_flow_preview(step.flow, ctx, env_values))
             else:
                 entry["params"] = redact(render_within(render_step, step, ctx), env_values)
         except TemplateError as exc:
@@ -78,6 +90,49 @@ def dry_run_rule(
         if step.id is not None:
             outputs[step.id] = placeholder_output(step.id)
     return steps
+
+
+def _flow_preview(flow: Any, ctx: dict[str, Any], env_values: frozenset[str]) -> dict[str, Any]:
+    """What a `delay`/`delay_until` or `for_each` would do now: the resume time, or the
+    list's item count and the first item's nested steps (an item that is an earlier
+    step's placeholder answer is itself a placeholder)."""
+    if isinstance(flow, Delay):
+        now = ctx["now"].timestamp()
+        try:
+            wake = render_within(delays.wake_time, flow, ctx, now)
+        except delays.DelayProblem as exc:
+            return {"error": redaction.redact_text(str(exc), env_values)}
+        return {"seconds": round(wake - now), "resume_at": delays.iso(wake)}
+    assert isinstance(flow, ForEach)
+    rendered = render_within(flow.items.render, ctx)
+    if isinstance(rendered, _PlaceholderBody):
+        items: list[Any] = [_PlaceholderItem()]
+        preview: dict[str, Any] = {
+            "items": None,
+            "note": f"the list is steps.{rendered.step_id}'s answer, known only when it runs;"
+            " the first item is shown as placeholders",
+        }
+    else:
+        try:
+            items = fanout.items_of(flow, rendered)
+        except fanout.FanOutProblem as exc:
+            return {"error": redaction.redact_text(str(exc), env_values)}
+        preview = {"items": len(items), "max_items": flow.max_items}
+    if items:
+        nested = {**ctx, "item": items[0], "index": 0}
+        first = dry_run_steps(flow.steps, nested, env_values)
+        preview["first_item"] = {
+            "item": redact({"item": items[0]}, env_values)["item"],
+            "steps": first,
+        }
+    return preview
+
+
+class _PlaceholderItem(dict[str, Any]):
+    """The first item of a list not known before the run: each field reads `<item.F>`."""
+
+    def __missing__(self, key: str) -> str:
+        return f"<item.{key}>"
 
 
 def dry_run(

@@ -69,7 +69,7 @@ def next_runs(rules: list[Rule], now: datetime | None = None) -> dict[str, str]:
     out: dict[str, str] = {}
     for rule in rules:
         schedule = schedule_of(rule)
-        if schedule is not None:
+        if schedule is not None and rule.enabled:  # a switched-off rule has no next run
             out[rule.name] = iso(schedule.following(now))
     return out
 
@@ -101,7 +101,7 @@ class Scheduler:
         found = []
         for rule in getattr(ruleset, "rules", []):
             schedule = schedule_of(rule)
-            if schedule is not None:
+            if schedule is not None and rule.enabled:  # switched off: its ticks match nothing
                 found.append((rule, schedule))
         return found
 

@@ -21,7 +21,7 @@ from bridge.builder.catalogue import (
 from bridge.perfex.catalogue import OPERATIONS
 from bridge.rules.loader import Source, load_sources
 from bridge.rules.matching import known_types
-from bridge.rules.model import Rule, Ruleset
+from bridge.rules.model import Ruleset
 
 HOOKS_YAML = """
 hooks:
@@ -38,13 +38,17 @@ rules:
     on: webhook.shop
     do:
       - webhook: {url: "https://example.com/x"}
+  - name: monday
+    on: schedule
+    schedule: {cron: "0 9 * * 1"}
+    do:
+      - webhook: {url: "https://example.com/m"}
 """
 
 
 def _ruleset() -> Ruleset:
     ruleset = load_sources([Source("hooks.yml", HOOKS_YAML)], environ={})
-    # `on: schedule` rules come with the scheduler; a hand-made one stands for them here.
-    ruleset.rules.append(Rule(name="monday", on=("schedule",), steps=()))
+    assert ruleset.rule("monday") is not None, ruleset.warnings  # a real `on: schedule` rule
     return ruleset
 
 

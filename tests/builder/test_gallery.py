@@ -76,6 +76,17 @@ def _fill(item: dict[str, Any]) -> dict[str, Any]:
     return filled
 
 
+def test_a_schedule_and_a_push_template_are_there() -> None:
+    """The gallery starts a scheduled rule with a for_each and a rule on a pushed event."""
+    by_id = {item["id"]: item for item in templates()}
+    weekly = by_id["weekly-overdue-invoices"]["rule"]
+    assert weekly["on"] == "schedule" and weekly["schedule"]["cron"] == "0 9 * * 1"
+    fan = weekly["do"][1]
+    assert "perfex.invoices.list" in weekly["do"][0] and "for_each" in fan
+    assert "item.status" in fan["do"][0]["if"] and "webhook" in fan["do"][0]
+    assert by_id["invoice-paid-thank-you"]["rule"]["on"] == "perfex.invoices.paid"
+
+
 def test_at_least_ten_templates_with_the_shipped_and_everyday_ones() -> None:
     """The five shipped examples and the five everyday automations of the issue are there."""
     ids = set(IDS)
@@ -202,6 +213,8 @@ def test_template_dry_runs_cleanly_on_its_sample_event(
     env = {name: _env_value(name) for name in item["needs"]["env"]}
     filled = _fill(item)
     event_type = filled["rule"]["on"]
+    if event_type == "schedule":  # a scheduled rule's ticks are `schedule.<rule>`
+        event_type = f"schedule.{filled['rule']['name']}"
     verify = next(
         (h["verify"] for h in item["hooks"] if event_type.startswith(f"webhook.{h['name']}")), None
     )
@@ -218,5 +231,7 @@ def test_template_dry_runs_cleanly_on_its_sample_event(
     for step in result["matched"][0]["steps"]:
         assert "error" not in step, step
         assert not step["skipped"]
+        for nested in step.get("first_item", {}).get("steps", []):
+            assert "error" not in nested, nested
     for value in env.values():
         assert value not in json.dumps(result)

@@ -144,3 +144,17 @@ def test_next_runs_lists_schedule_rules_only() -> None:
     )
     rules = rules_from(text).current.rules
     assert next_runs(rules, _at("2026-12-03T10:00:30")) == {"tick": "2026-12-03T10:01:00Z"}
+
+
+async def test_a_switched_off_schedule_rule_fires_nothing_and_has_no_next_run(
+    redis: Redis,
+) -> None:
+    """`enabled: false` on a schedule rule: no tick events are stored (they would only fill
+    the event store) and the rules page shows no next run."""
+    off = RULES.replace("    on: schedule\n", "    on: schedule\n    enabled: false\n")
+    scheduler = Scheduler(redis, rules_from(off), EventStore(redis))
+    t0 = _at("2026-12-03T10:00:30")
+    for seconds in (0, 40, 100):
+        assert await scheduler.tick(t0 + timedelta(seconds=seconds)) == []
+    assert await _events(redis) == []
+    assert next_runs(rules_from(off).current.rules, t0) == {}

@@ -167,7 +167,8 @@
     S.catalogue.triggers.forEach(function (t) {
       if (!query.trim()) {
         if (chosenType ? t.type !== chosenType : POPULAR_TRIGGERS.indexOf(t.type) < 0 && t.kind !== "webhook") { return; }
-      } else if (!matches(query, [t.title, t.type, t.group, t.description || ""])) { return; }
+      } else if (!matches(query, [t.title, t.type, t.group, t.description || ""].concat(
+        (t.presets || []).map(function (p) { return p.title; })))) { return; }
       if (shown >= 40 && !(S.trigger && S.trigger.type === t.type)) { return; }
       shown += 1;
       var id = nextId("trig");
@@ -206,7 +207,11 @@
     if (!t) { return; }
     var title = S.hook && S.hook.name && !S.hook.fresh ? t.title : (S.hook && S.hook.name ? "A webhook arrives on /hooks/" + S.hook.name : t.title);
     chosen.appendChild(h("p", { "class": "alert alert-ok" }, "Runs when: ", h("strong", { text: title })));
-    if (t.needs) { box.appendChild(h("p", { "class": "muted small", text: "Needs: " + t.needs })); }
+    if (t.needs) {  // the catalogue marks names and commands with backticks: shown as code
+      box.appendChild(h("p", { "class": "muted small trigger-needs" }, "Needs: ", t.needs.split("`").map(function (part, i) {
+        return i % 2 ? h("code", { text: part }) : part;
+      })));
+    }
     if (t.kind === "new_hook" || S.hook) {
       box.appendChild(hookForm(S.hook, t.schemes || Object.keys(SCHEMES_TEXT), t.scheme_titles || {}));
     } else if (t.kind === "schedule") {
@@ -311,7 +316,8 @@
           ? h("div", { "class": "field" }, h("label", { "for": "sched-cron", text: "Cron expression" }), cron,
             h("span", { id: "sched-cron-help", "class": "muted small", text: "minute hour day month weekday: 0 9 * * 1 is every Monday at 9:00" }))
           : h("div", { "class": "field" }, h("label", { "for": "sched-every", text: "Every" }), every),
-        h("div", { "class": "field" }, h("label", { "for": "sched-tz", text: "Time zone" }), tz, dl)));
+        sc.mode === "cron"  // an `every:` counts from the rule's start: a time zone means nothing
+          ? h("div", { "class": "field" }, h("label", { "for": "sched-tz", text: "Time zone" }), tz, dl) : null));
   }
 
   // ---------------------------------------------------------------- sample + field picker
@@ -744,7 +750,8 @@
       info.order.forEach(function (k) {
         var meta = info.fields[k];
         var row = fieldRow(step, i, k, meta, legend);
-        if (meta.required || step.params[k] !== undefined || step.action === "webhook" && (k === "url" || k === "body")) { required.push(row); }
+        if (meta.required || step.params[k] !== undefined || step.action === "webhook" && (k === "url" || k === "body")
+          || step.action === "delay" && k === "delay") { required.push(row); }  // a wait: its usual field shown
         else { optional.push(row); }
       });
       var more = optional.length ? h("details", { "class": "more-fields" },
@@ -804,16 +811,18 @@
   // ---------------------------------------------------------------- 4. test
   var eventsLoadedFor = null;
   function loadStoredEvents() {
-    if (!S.on || S.on === "schedule" || eventsLoadedFor === S.on) { return; }
-    eventsLoadedFor = S.on;
+    // A saved schedule rule's ticks are stored as `schedule.<name>`: try it on one of them.
+    var type = S.on === "schedule" ? (S.mode === "edit" && S.name ? "schedule." + S.name : "") : S.on;
+    if (!type || eventsLoadedFor === type) { return; }
+    eventsLoadedFor = type;
     var select = $("test-event");
-    api("GET", "/api/events?limit=20&type=" + encodeURIComponent(S.on)).then(function (res) {
+    api("GET", "/api/events?limit=20&type=" + encodeURIComponent(type)).then(function (res) {
       while (select.options.length > 1) { select.remove(1); }
       var sources = { stored: "the newest stored event of this type", perfex: "a record read from Perfex", reference: "the example of the API reference" };
       select.options[0].textContent = "The sample event" + (S.sample ? ": " + (sources[S.sample.source] || S.sample.source) : "");
       listOf(res.data, "items").forEach(function (ev) {
         var data = ev.data || {};
-        var what = data.name || data.subject || data.title || data.company || data.number || "";
+        var what = data.name || data.subject || data.title || data.company || data.number || data.scheduled_for || "";
         var when = new Date(typeof ev.time === "number" ? ev.time * 1000 : ev.time);
         var label = (what ? what + " · " : "") + (ev.id || "") + (isNaN(when) ? "" : " · " + when.toISOString().replace("T", " ").slice(0, 19) + " UTC");
         select.appendChild(h("option", { value: ev.id, text: label }));
@@ -828,7 +837,8 @@
       return Promise.resolve(S.sample ? S.sample.event : null).then(function (event) {
         var body = { rule: buildRule() };
         if (!body.rule.name) { body.rule.name = suggestedName() || "draft"; }  // a test needs none yet
-        if (chosen) { body.event_id = chosen; } else if (event) { body.event = event; }
+        // A schedule rule is tried on a tick of its own (`schedule.<name>`), made by the API.
+        if (chosen) { body.event_id = chosen; } else if (event && S.on !== "schedule") { body.event = event; }
         var hooks = buildHooks();
         if (hooks.length) { body.hooks = hooks; }
         return api("POST", "/api/rules/test", body);
@@ -851,27 +861,44 @@
     out.appendChild(matched
       ? h("p", { "class": "alert alert-ok", text: "The rule matches this event. Nothing was sent: this is what each step would send." })
       : h("p", { "class": "alert alert-warn", text: "The rule does not match this event" + (reason ? ": " + reason : ".") }));
-    (steps || []).forEach(function (st, i) {
-      var action = actionOf(st.action);
-      var method = st.method || (action && action.method) || (st.action === "webhook" && st.params ? st.params.method || "POST" : "");
-      var path = st.path || st.url || (action && action.path) || (st.action === "webhook" && st.params ? st.params.url : "");
-      var card = h("div", { "class": "rendered" },
-        h("h3", {}, "Step " + (i + 1) + ": " + (action ? action.title : st.action), " ", h("code", { "class": "muted", text: (method + " " + (path || "")).trim() })));
-      if (st.skipped) { card.appendChild(h("p", { "class": "muted", text: "Skipped: its own condition is false for this event." })); }
-      if (st.error) { card.appendChild(h("p", { "class": "plain-error", text: st.error })); }
-      if (st.request) {
-        card.appendChild(h("p", { "class": "label", text: "The request, as it would be sent" }));
-        card.appendChild(h("pre", { tabindex: "0", "class": "http", "aria-label": "Rendered request of step " + (i + 1) }, h("code", { text: httpText(st.request) })));
-      }
-      if (st.params !== undefined) {
-        var fields = h("details", { "class": "more-fields", open: st.request ? null : true },
-          h("summary", { text: "Its fields" }),
-          h("pre", { tabindex: "0", "aria-label": "Rendered fields of step " + (i + 1) }, h("code", { text: pretty(st.params) })));
-        card.appendChild(fields);
-      }
-      out.appendChild(card);
-    });
+    (steps || []).forEach(function (st, i) { out.appendChild(renderedStep(st, String(i + 1))); });
     (d.notes || []).forEach(function (n) { out.appendChild(h("p", { "class": "muted small", text: n })); });
+  }
+
+  function renderedStep(st, label) {
+    var action = actionOf(st.action);
+    var method = st.method || (action && action.method) || (st.action === "webhook" && st.params ? st.params.method || "POST" : "");
+    var path = st.path || st.url || (action && action.path) || (st.action === "webhook" && st.params ? st.params.url : "");
+    var card = h("div", { "class": "rendered" },
+      h("h3", {}, "Step " + label + ": " + (action ? action.title : st.action), " ",
+        (method || path) ? h("code", { "class": "muted", text: (method + " " + (path || "")).trim() }) : null));  // flow steps send nothing
+    if (st.skipped) { card.appendChild(h("p", { "class": "muted", text: "Skipped: its own condition is false for this event." })); }
+    if (st.error) { card.appendChild(h("p", { "class": "plain-error", text: st.error })); }
+    if (st.resume_at) {
+      card.appendChild(h("p", { "class": "flow-note", text: "Waits " + st.seconds + " s: the run would go on at " + st.resume_at + "." }));
+    }
+    if (st.action === "for_each" && !st.error && !st.skipped) {
+      card.appendChild(h("p", { "class": "flow-note", text: st.items === null || st.items === undefined
+        ? "Runs its steps once per item of the list. " + (st.note || "")
+        : "Runs its steps once per item: " + st.items + (st.items === 1 ? " item" : " items") + " in the list." }));
+      if (st.first_item) {
+        var nested = h("div", { "class": "nested-steps", role: "group", "aria-label": "First item of step " + label },
+          h("p", { "class": "label", text: "The first item (index 0)" }),
+          h("pre", { tabindex: "0", "aria-label": "First item of step " + label }, h("code", { text: pretty(st.first_item.item) })));
+        st.first_item.steps.forEach(function (inner, j) { nested.appendChild(renderedStep(inner, label + "." + (j + 1))); });
+        card.appendChild(nested);
+      }
+    }
+    if (st.request) {
+      card.appendChild(h("p", { "class": "label", text: "The request, as it would be sent" }));
+      card.appendChild(h("pre", { tabindex: "0", "class": "http", "aria-label": "Rendered request of step " + label }, h("code", { text: httpText(st.request) })));
+    }
+    if (st.params !== undefined) {
+      card.appendChild(h("details", { "class": "more-fields", open: st.request ? null : true },
+        h("summary", { text: "Its fields" }),
+        h("pre", { tabindex: "0", "aria-label": "Rendered fields of step " + label }, h("code", { text: pretty(st.params) }))));
+    }
+    return card;
   }
 
   function httpText(req) {
