@@ -1,4 +1,5 @@
-"""Fixtures for the dashboard tests: the web app, a real worker in a thread, a receiver."""
+"""Fixtures for the dashboard tests: the web app, a real worker in a thread, a receiver, and
+Debian's Chromium for the browser tests."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from redis import Redis as SyncRedis
 from starlette.routing import Mount
 
@@ -22,6 +24,32 @@ from tests.admin.conftest import HOOK_SECRET, TOKEN, rules_dir, serve_app
 from workers.worker import run_worker_async
 
 __all__ = ["rules_dir", "serve_app"]  # the admin tests' fixtures, shared
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, headless, driven by playwright."""
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Chromium is not installed at /usr/bin/chromium")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
 
 ORDER_RULES = """
 hooks:

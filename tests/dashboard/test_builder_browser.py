@@ -20,7 +20,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from bridge.loopback.processes import BridgeProcess, wait_http
 from bridge.loopback.receiver import create_receiver
@@ -29,8 +29,6 @@ from bridge.sandbox.app import create_app as create_sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / ("docs" if os.environ.get("BRIDGE_DOCS_SCREENSHOTS") else "tests/artifacts")
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-sync"]
 ADMIN = "builder-test-admin-token-0123456789"
 SANDBOX_TOKEN = "builder-test-perfex"
 CONTROL = {"X-Sandbox-Token": SANDBOX_TOKEN}
@@ -108,19 +106,6 @@ class Bridge:
                 return
             time.sleep(0.3)
         raise AssertionError(f"the poller never stored the lead {name!r}")
-
-
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, headless, driven by playwright."""
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 @contextmanager

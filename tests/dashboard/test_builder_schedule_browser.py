@@ -16,10 +16,9 @@ from tests.dashboard.test_builder_browser import (
     _reload_until,
     _shot,
     bridge,
-    browser,
 )
 
-__all__ = ["bridge", "browser"]  # the fixtures, shared with the builder's other browser tests
+__all__ = ["bridge"]  # the fixture, shared with the builder's other browser tests
 
 pytestmark = pytest.mark.browser
 
