@@ -235,6 +235,17 @@ def _hub(request: Request) -> WebhookHub | Response:
     return sandbox.webhooks
 
 
+def _hook(request: Request) -> tuple[WebhookHub, Webhook] | Response:
+    """The hub and the webhook named by the path's id, or the module's answer refusing it."""
+    hub = _hub(request)
+    if isinstance(hub, Response):
+        return hub
+    hook = hub.hooks.get(request.path_params["id"])
+    if hook is None:
+        return fail("Webhook not found")
+    return hub, hook
+
+
 def _events(value: Any) -> list[str] | None:
     items = value if isinstance(value, list) else [value] if isinstance(value, str) else None
     if items is None:
@@ -309,12 +320,10 @@ async def collection(request: Request) -> Response:
 
 async def one(request: Request) -> Response:
     """GET / PUT / DELETE one webhook."""
-    hub = _hub(request)
-    if isinstance(hub, Response):
-        return hub
-    hook = hub.hooks.get(request.path_params["id"])
-    if hook is None:
-        return fail("Webhook not found")
+    found = _hook(request)
+    if isinstance(found, Response):
+        return found
+    hub, hook = found
     if request.method == "DELETE":
         del hub.hooks[hook.id]
         return JSONResponse({"status": True, "message": "Webhook deleted"})
@@ -328,12 +337,10 @@ async def one(request: Request) -> Response:
 
 async def toggle(request: Request) -> Response:
     """POST /api/webhooks/{id}/toggle."""
-    hub = _hub(request)
-    if isinstance(hub, Response):
-        return hub
-    hook = hub.hooks.get(request.path_params["id"])
-    if hook is None:
-        return fail("Webhook not found")
+    found = _hook(request)
+    if isinstance(found, Response):
+        return found
+    _, hook = found
     hook.active = not hook.active
     return JSONResponse({"status": True, "active": hook.active})
 
@@ -348,12 +355,10 @@ async def events(request: Request) -> Response:
 
 async def logs(request: Request) -> Response:
     """GET /api/webhooks/{id}/logs: the last attempts, newest first."""
-    hub = _hub(request)
-    if isinstance(hub, Response):
-        return hub
-    hook = hub.hooks.get(request.path_params["id"])
-    if hook is None:
-        return fail("Webhook not found")
+    found = _hook(request)
+    if isinstance(found, Response):
+        return found
+    _, hook = found
     return JSONResponse({"status": True, "data": list(reversed(hook.logs))})
 
 
