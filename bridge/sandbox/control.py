@@ -56,6 +56,14 @@ async def _json(request: Request) -> Any:
         return None
 
 
+async def _json_object(request: Request) -> dict[str, Any] | JSONResponse:
+    """The body as a JSON object (empty: {}), or the 400 that refuses anything else."""
+    body = await _json(request)
+    if not isinstance(body, dict):
+        return _bad("body must be a JSON object")
+    return body
+
+
 def _bad(message: str) -> JSONResponse:
     return JSONResponse({"error": message}, 400)
 
@@ -83,9 +91,9 @@ async def clock(request: Request) -> Response:
     """Read or move the sandbox clock."""
     sandbox = sandbox_of(request)
     if request.method == "POST":
-        body = await _json(request)
-        if not isinstance(body, dict):
-            return _bad("body must be a JSON object")
+        body = await _json_object(request)
+        if isinstance(body, JSONResponse):
+            return body
         try:
             if body.get("reset"):
                 sandbox.clock.reset()
@@ -130,9 +138,9 @@ async def record(request: Request) -> Response:
         direct.cascade(sandbox.store, table, rid)
         return JSONResponse({"deleted": rid})
     if request.method in ("PUT", "PATCH"):
-        body = await _json(request)
-        if not isinstance(body, dict):
-            return _bad("body must be a JSON object")
+        body = await _json_object(request)
+        if isinstance(body, JSONResponse):
+            return body
         changed = direct.update(sandbox.store, table, rid, body)
     else:
         changed = sandbox.store.get(table, rid)
@@ -164,9 +172,9 @@ async def faults(request: Request) -> Response:
     """List, add or clear injected faults."""
     sandbox = sandbox_of(request)
     if request.method == "POST":
-        body = await _json(request)
-        if not isinstance(body, dict):
-            return _bad("body must be a JSON object")
+        body = await _json_object(request)
+        if isinstance(body, JSONResponse):
+            return body
         try:
             fault = sandbox.faults.add(body)
         except (TypeError, ValueError) as exc:
@@ -188,9 +196,9 @@ async def module(request: Request) -> Response:
     """Read or switch the module version played (v3, or an older one without lists)."""
     sandbox = sandbox_of(request)
     if request.method == "POST":
-        body = await _json(request)
-        if not isinstance(body, dict):
-            return _bad("body must be a JSON object")
+        body = await _json_object(request)
+        if isinstance(body, JSONResponse):
+            return body
         try:
             sandbox.module.configure(body)
         except ValueError as exc:
