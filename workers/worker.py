@@ -36,6 +36,7 @@ from bridge.connection import redis_server
 from bridge.events import EventStore
 from bridge.exceptions import StoreUnavailable
 from bridge.executor import history, jobs, leases, queueing
+from bridge.executor.direct import DirectRunner
 from bridge.executor.router import Router
 from bridge.executor.runner import RulesSource
 from bridge.settings import Settings
@@ -129,8 +130,9 @@ async def run_worker_async(
         watcher.start()
         rules = watcher
     store = history.RunStore(pool, int(settings.retention_days * 86400))
-    router = Router(pool, rules, store)
     arq = _ArqSupervisor(lambda: make_worker(settings, pool, rules, tuning=tuning))
+    direct = DirectRunner(lambda: arq.worker, tuning.lease_seconds)
+    router = Router(pool, rules, store, direct=direct)
     renewing = asyncio.Event()  # set once arq has finished or handed back every job
     tasks = [
         asyncio.create_task(arq.run(stop), name="arq-worker"),
@@ -143,6 +145,7 @@ async def run_worker_async(
                 renewing,  # not `stop`: jobs finishing after SIGTERM keep their leases
                 lease=tuning.lease_seconds,
                 every=tuning.lease_renew,
+                kept=lambda: direct.running,
             ),
             name="job-leases",
         ),
@@ -159,7 +162,8 @@ async def run_worker_async(
                 raise error
     finally:
         stop.set()
-        await arq.stop(completion_wait)
+        await asyncio.gather(arq.drain(completion_wait), direct.stop(completion_wait))
+        await _close(arq.worker)  # after both: it closes the executor they share
         renewing.set()
         for task in tasks:
             task.cancel()
@@ -199,13 +203,13 @@ class _ArqSupervisor:
             delay = min(delay * 2, 30.0)
             self.worker = self.make()
 
-    async def stop(self, completion_wait: float) -> None:
-        """Stop picking jobs, give running ones `completion_wait` s, hand back the rest."""
+    async def drain(self, completion_wait: float) -> None:
+        """Stop picking jobs and give running ones `completion_wait` s (`_close` then hands
+        back the rest)."""
         self.worker.allow_pick_jobs = False
         running = [t for t in self.worker.tasks.values() if not t.done()]
         if running:
             await asyncio.wait(running, timeout=completion_wait)
-        await _close(self.worker)
 
 
 async def _close(worker: Worker) -> None:

@@ -39,9 +39,11 @@ from typing import Any
 
 from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
+from redis.exceptions import NoScriptError
 
 from bridge import constants
 from bridge.constants import QUEUE_NAME
+from bridge.exceptions import StoreUnavailable
 from bridge.executor import keys, queueing
 from bridge.executor.records import Run, RunStatus, job_id_for
 
@@ -74,40 +76,58 @@ class RunStore:
         self.ttl = int(retention_seconds)
         self._create = redis.register_script(_CREATE)
 
-    async def create_many(self, runs: list[Run]) -> list[bool]:
-        """Create each run with its first job unless it exists; True where created."""
+    async def create_many(
+        self, runs: list[Run], *, claimed: int = 0, lease_ms: int = 0
+    ) -> list[bool]:
+        """Create each run with its first job unless it exists; True where created.
+
+        The jobs of the first `claimed` runs come due only `lease_ms` from now: the
+        routing worker runs those itself and keeps pushing that time forward while it does
+        (executor/direct.py); if it dies, arq starts them when the lease lapses.
+        """
         if not runs:
             return []
+        for _ in range(2):
+            try:
+                results = await self._create_all(runs, claimed, lease_ms)
+                break
+            except NoScriptError:  # a restarted server forgot the script: load, send again
+                await self.redis.script_load(_CREATE)
+        else:
+            raise StoreUnavailable("the server keeps forgetting the run creation script")
+        return [bool(r) for r in results]
+
+    async def _create_all(self, runs: list[Run], claimed: int, lease_ms: int) -> list[Any]:
+        """One round trip of creation scripts (by EVALSHA: no SCRIPT EXISTS first, as
+        redis-py's Script in a pipeline would send; the script is safe to run twice)."""
         now_ms = int(time.time() * 1000)
         async with self.redis.pipeline(transaction=False) as pipe:
-            for run in runs:
+            for position, run in enumerate(runs):
                 job_id = job_id_for(run.id, run.dispatch)
-                await self._create(
-                    keys=[
-                        run_key(run.id),
-                        keys.RUNS_ALL,
-                        keys.RUNS_BY_STATUS + run.status,
-                        keys.RUNS_BY_RULE + run.rule,
-                        keys.RUNS_BY_TYPE + run.event_type,
-                        keys.RUNS_BY_EVENT + run.event_id,
-                        keys.ARQ_JOB + job_id,
-                        QUEUE_NAME,
-                        constants.STATS,
-                    ],
-                    args=[
-                        run.to_json(),
-                        self.ttl,
-                        run.created,
-                        run.id,
-                        job_id,
-                        queueing.job_payload(run.id, run.dispatch, now_ms),
-                        queueing.EXPIRES_EXTRA_MS,
-                        now_ms,
-                    ],
-                    client=pipe,
+                pipe.execute_command(
+                    "EVALSHA",
+                    self._create.sha,
+                    9,
+                    run_key(run.id),
+                    keys.RUNS_ALL,
+                    keys.RUNS_BY_STATUS + run.status,
+                    keys.RUNS_BY_RULE + run.rule,
+                    keys.RUNS_BY_TYPE + run.event_type,
+                    keys.RUNS_BY_EVENT + run.event_id,
+                    keys.ARQ_JOB + job_id,
+                    QUEUE_NAME,
+                    constants.STATS,
+                    run.to_json(),
+                    self.ttl,
+                    run.created,
+                    run.id,
+                    job_id,
+                    queueing.job_payload(run.id, run.dispatch, now_ms),
+                    queueing.EXPIRES_EXTRA_MS,
+                    now_ms + (lease_ms if position < claimed else 0),
                 )
-            results = await pipe.execute()
-        return [bool(r) for r in results]
+            results: list[Any] = await pipe.execute()
+        return results
 
     async def load(self, run_id: str) -> Run | None:
         raw = await self.redis.get(run_key(run_id))
@@ -123,6 +143,7 @@ class RunStore:
         enqueue_after: float | None = None,
         dead_letter: dict[str, Any] | None = None,
         drop_letter: str | None = None,
+        drop_job: str | None = None,
     ) -> None:
         """Write the record and what goes with it in one transaction (see module docs)."""
         async with self.redis.pipeline(transaction=True) as pipe:
@@ -135,6 +156,7 @@ class RunStore:
                 enqueue_after=enqueue_after,
                 dead_letter=dead_letter,
                 drop_letter=drop_letter,
+                drop_job=drop_job,
             )
             await pipe.execute()
 
@@ -149,8 +171,13 @@ class RunStore:
         enqueue_after: float | None = None,
         dead_letter: dict[str, Any] | None = None,
         drop_letter: str | None = None,
+        drop_job: str | None = None,
     ) -> None:
-        """Queue `save`'s writes on a pipeline already in MULTI (for watched updates)."""
+        """Queue `save`'s writes on a pipeline already in MULTI (for watched updates).
+
+        `drop_job` deletes an arq job this process ran itself (executor/direct.py), in the
+        same transaction as the save that ends its work.
+        """
         run.updated = time.time()
         pipe.set(run_key(run.id), run.to_json(), ex=self.ttl)
         if attempts:
@@ -170,6 +197,9 @@ class RunStore:
         if drop_letter is not None:
             pipe.delete(constants.DLQ_ITEM + drop_letter)
             pipe.zrem(constants.DLQ_INDEX, drop_letter)
+        if drop_job is not None:
+            pipe.zrem(QUEUE_NAME, drop_job)
+            pipe.delete(keys.ARQ_JOB + drop_job)
 
 
 # -- query API ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import contextlib
 import logging
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable, Iterable
 
@@ -30,6 +31,7 @@ from arq.worker import Worker
 from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
+from bridge.constants import QUEUE_NAME
 from bridge.executor.limits import Limiter, renew_slots
 
 logger = logging.getLogger("bridge.executor.leases")
@@ -59,15 +61,21 @@ async def renew(
     job_ids: Iterable[str],
     lease: float = LEASE_SECONDS,
     limiter: Limiter | None = None,
+    kept: Iterable[str] = (),
 ) -> int:
-    """Extend the leases of `job_ids` (and the limit slots `limiter` holds) in one round
+    """Extend the leases of `job_ids` (and the limit slots `limiter` holds, and the due
+    time of the `kept` jobs this worker runs without arq: executor/direct.py) in one round
     trip; how many job leases were still held."""
-    ids = list(job_ids)
-    if not ids and not (limiter is not None and limiter.held):
+    ids, kept = list(job_ids), list(kept)
+    if not ids and not kept and not (limiter is not None and limiter.held):
         return 0
+    lease_ms = int(lease * 1000)
     async with redis.pipeline(transaction=False) as pipe:
         for job_id in ids:
-            pipe.pexpire(in_progress_key_prefix + job_id, int(lease * 1000))
+            pipe.pexpire(in_progress_key_prefix + job_id, lease_ms)
+        if kept:  # XX: a job its run's last save has deleted stays deleted
+            due = int(time.time() * 1000) + lease_ms
+            pipe.zadd(QUEUE_NAME, dict.fromkeys(kept, due), xx=True)
         if limiter is not None:
             await renew_slots(limiter, pipe)
         results = await pipe.execute()
@@ -81,9 +89,10 @@ async def keep_renewing(
     *,
     lease: float = LEASE_SECONDS,
     every: float = RENEW_EVERY,
+    kept: Callable[[], Iterable[str]] = tuple,
 ) -> None:
-    """Every `every` s until `stop`, renew the leases of the jobs `worker()` runs and of
-    the limit slots its executor holds."""
+    """Every `every` s until `stop`, renew the leases of the jobs `worker()` runs, of the
+    jobs it runs without arq (`kept()`) and of the limit slots its executor holds."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
@@ -92,6 +101,6 @@ async def keep_renewing(
         executor = current.ctx.get("executor") if current.ctx else None
         limiter = getattr(executor, "limiter", None)
         try:
-            await renew(redis, running_jobs(current), lease, limiter)
+            await renew(redis, running_jobs(current), lease, limiter, list(kept()))
         except (RedisError, OSError) as exc:
             logger.warning("could not renew job leases (%s); retrying in %.0f s", exc, every)

@@ -213,6 +213,23 @@ class Limiter:
             )
         return bool(opened)
 
+    def stop_renewing(self, admission: Admission) -> None:
+        """The attempt is over: its slot's lease is no longer renewed (the save that
+        frees it follows within milliseconds; if it never comes, the lease lapses)."""
+        self.held.pop(admission.token, None)
+
+    def stage_release(self, pipe: Pipeline, admission: Admission, outcome: Outcome) -> None:
+        """Queue, in `pipe`, what `release` does for an `ok` or `neutral` outcome (free the
+        slot; `ok` also closes the breaker) as plain commands, so the runner folds them
+        into the save that records the attempt: one round trip, and no script inside the
+        transaction that a restarted server may have forgotten. A `fail` needs `release`."""
+        if outcome == "fail":
+            raise ValueError("a failure feeds the breaker: use Limiter.release")
+        self.stop_renewing(admission)
+        pipe.zrem(keys.SEMAPHORE + admission.target, admission.token)
+        if outcome == "ok":
+            pipe.delete(keys.BREAKER + admission.target)
+
 
 async def renew_slots(limiter: Limiter, pipe: Pipeline) -> None:
     """Queue, in `pipe`, the renewal of every concurrency lease `limiter` holds."""

@@ -27,6 +27,7 @@ from redis.exceptions import RedisError, ResponseError
 from bridge import constants
 from bridge.events import Event
 from bridge.executor import delays, keys, sweeper
+from bridge.executor.direct import DirectRunner
 from bridge.executor.history import RunStore
 from bridge.executor.records import Run, run_id_for
 from bridge.executor.runner import RulesSource
@@ -55,6 +56,7 @@ class Router:
         count: int = 500,
         claim_idle: float = 30.0,
         sweep_interval: float = 60.0,
+        direct: DirectRunner | None = None,
     ) -> None:
         self.redis = redis
         self.rules = rules
@@ -67,6 +69,8 @@ class Router:
         self.sweep_interval = sweep_interval
         self._last_sweep = time.monotonic()
         self._own_pending = True
+        #: Runs the routed runs itself when it has room (executor/direct.py).
+        self.direct = direct
 
     async def ensure_group(self) -> None:
         """Create the consumer group (from the stream's start) unless it exists."""
@@ -105,14 +109,20 @@ class Router:
             claimed = await self.claim_stale()
             if claimed:
                 return claimed
-        return await self.route(await self._read(">", block=self.block_ms))
+        count = self.count
+        if self.direct is not None:  # read no more than this worker can start now
+            count = min(count, self.direct.room())
+            if count <= 0:
+                await self.direct.wait_for_room(self.block_ms / 1000)
+                return 0
+        return await self.route(await self._read(">", block=self.block_ms, count=count))
 
-    async def _read(self, start: str, block: int | None) -> list[Entry]:
+    async def _read(self, start: str, block: int | None, count: int | None = None) -> list[Entry]:
         answer = await self.redis.xreadgroup(
             keys.ROUTER_GROUP,
             self.consumer,
             {constants.EVENT_STREAM: start},
-            count=self.count,
+            count=count or self.count,
             block=block,
         )
         return [_entry(e) for _stream, entries in answer or [] for e in entries]
@@ -139,6 +149,7 @@ class Router:
         event_ids = [event_id for _, event_id in entries]
         raws = await self.redis.mget([constants.EVENT_KEY + i for i in event_ids])
         runs: list[Run] = []
+        events: list[Event] = []
         ruleset = self.rules.current
         for event_id, raw in zip(event_ids, raws, strict=True):
             if not raw:
@@ -146,10 +157,18 @@ class Router:
                 continue
             try:
                 event = Event.from_json(raw)
-                runs += [_new_run(event, rule.name) for rule in ruleset.match(event)]
+                matched = [_new_run(event, rule.name) for rule in ruleset.match(event)]
             except Exception:  # a bad event must not block the stream; it can be replayed
                 logger.exception("router: could not match event %s", event_id)
-        await self.store.create_many(runs)
+                continue
+            runs += matched
+            events += [event] * len(matched)
+        kept = min(self.direct.room(), len(runs)) if self.direct is not None else 0
+        lease_ms = self.direct.lease_ms if self.direct is not None else 0
+        created = await self.store.create_many(runs, claimed=kept, lease_ms=lease_ms)
+        for run, event, new in zip(runs[:kept], events, created, strict=False):
+            if new and self.direct is not None:
+                self.direct.start(run, event)
         ids = [entry_id for entry_id, _ in entries]
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.xack(constants.EVENT_STREAM, keys.ROUTER_GROUP, *ids)

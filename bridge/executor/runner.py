@@ -33,12 +33,13 @@ from typing import Any, Protocol
 
 import aiohttp
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
-from bridge.events import EventStore
+from bridge.events import Event, EventStore
 from bridge.exceptions import TemplateError
 from bridge.executor import actions, delays, fanout, flowsteps, system_events, webhook
 from bridge.executor.history import RunStore
-from bridge.executor.limits import Admission, Limiter
+from bridge.executor.limits import Admission, Limiter, Outcome
 from bridge.executor.records import FINISHED, Run, RunStatus, StepState
 from bridge.executor.retry import RetryPolicy, is_retryable, next_delay, policy_for
 from bridge.redaction import redact_text
@@ -86,6 +87,11 @@ class _Pending:
 
     attempts: list[dict[str, Any]] = field(default_factory=list)
     counters: dict[str, int] = field(default_factory=dict)
+    #: The limit slot of the last attempt, freed in the same transaction (ok or neutral).
+    release: tuple[Admission, Outcome] | None = None
+    #: The arq job this process runs itself (executor/direct.py), deleted by the save
+    #: that ends this pickup.
+    job: str | None = None
 
     def count(self, name: str, amount: int = 1) -> None:
         self.counters[name] = self.counters.get(name, 0) + amount
@@ -99,10 +105,18 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
         return "missing"
     if run.dispatch != dispatch or run.status in FINISHED:
         return "stale"
-    old, pending = run.status, _Pending()
+    return await run_loaded(ex, run, await ex.events.get(run.event_id))
+
+
+async def run_loaded(ex: Executor, run: Run, event: Event | None, job: str | None = None) -> str:
+    """Run a run already read (with its event): what `run_rule` does after loading.
+
+    `job` is the run's arq job when this process runs it without arq (the router just
+    created both: executor/direct.py); the save that ends this pickup deletes it.
+    """
+    old, pending = run.status, _Pending(job=job)
     if run.inflight is not None:
         _interrupted(run, pending, ex.worker_id)
-    event = await ex.events.get(run.event_id)
     ruleset = ex.rules.current
     rule = ruleset.rule(run.rule)
     if event is None or rule is None:
@@ -162,6 +176,9 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
             why = f"{state.attempts} attempts used up; the last was interrupted"
             return await _give_up(ex, run, old, pending, step.index, why, True)
         target = "perfex" if step.action != "webhook" else actions.webhook_target(params)
+        if pending.release is not None:  # the last step's slot, before waiting for another
+            await _release(ex.limiter, *pending.release)
+            pending.release = None
         admission = await ex.limiter.acquire(target)
         if not admission.admitted:
             why = f"{target} circuit open" if admission.breaker_open else f"{target} busy"
@@ -170,13 +187,17 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
         started = time.time()
         run.inflight = {"step": step.index, "attempt": state.attempts, "started": started}
         run.inflight["worker"] = ex.worker_id
-        await ex.store.save(run, old, attempts=pending.attempts, counters=pending.counters)
-        old, pending = run.status, _Pending()
+        await _save(ex, run, old, pending, closing=False)
+        old, pending = run.status, _Pending(job=pending.job)
         secrets = ex.secrets + tuple(ruleset.env_values)
         if step.action == "webhook":
             secrets += actions.webhook_secrets(params)
         outcome = await _attempt(ex, run, step, params, event_dict, budget, secrets)
-        await _release(ex.limiter, admission, outcome.breaker)
+        ex.limiter.stop_renewing(admission)  # its lease covers the time until the save
+        if outcome.breaker == "fail":
+            await _release(ex.limiter, admission, outcome.breaker)
+        else:
+            pending.release = (admission, outcome.breaker)
         run.inflight = None
         record = _record(run, state, started=started, outcome="succeeded", result=outcome)
         if outcome.error is not None:
@@ -191,8 +212,50 @@ async def run_rule(ex: Executor, run_id: str, dispatch: int) -> str:
     run.status = (RunStatus.skipped if all_skipped and run.steps else RunStatus.succeeded).value
     run.finished, run.error = time.time(), None
     pending.count("runs_succeeded")
-    await ex.store.save(run, old, attempts=pending.attempts, counters=pending.counters)
+    await _save(ex, run, old, pending)
     return run.status
+
+
+async def _save(
+    ex: Executor,
+    run: Run,
+    old: str,
+    pending: _Pending,
+    *,
+    closing: bool = True,
+    enqueue_after: float | None = None,
+) -> None:
+    """Write the record with what `pending` holds, in one transaction."""
+    async with ex.redis.pipeline(transaction=True) as pipe:
+        _stage(ex, pipe, run, old, pending, closing=closing, enqueue_after=enqueue_after)
+        await pipe.execute()
+
+
+def _stage(
+    ex: Executor,
+    pipe: Pipeline,
+    run: Run,
+    old: str,
+    pending: _Pending,
+    *,
+    closing: bool = True,
+    enqueue_after: float | None = None,
+    dead_letter: dict[str, Any] | None = None,
+) -> None:
+    """Queue a save in `pipe`: the record, its attempts and counters, the freed limit slot
+    and (`closing`: the save that ends this pickup) the deletion of a job run without arq."""
+    ex.store.stage(
+        pipe,
+        run,
+        old,
+        attempts=pending.attempts,
+        counters=pending.counters,
+        enqueue_after=enqueue_after,
+        dead_letter=dead_letter,
+        drop_job=pending.job if closing else None,
+    )
+    if pending.release is not None:
+        ex.limiter.stage_release(pipe, *pending.release)
 
 
 def _render_or_skip(step: Step, context: dict[str, Any]) -> dict[str, Any] | None:
@@ -302,9 +365,7 @@ async def _failed(
         run.status, run.error = RunStatus.retrying.value, message
         run.next_attempt_at = time.time() + delay
         run.dispatch += 1
-        await ex.store.save(
-            run, old, attempts=pending.attempts, counters=pending.counters, enqueue_after=delay
-        )
+        await _save(ex, run, old, pending, enqueue_after=delay)
         return "retrying"
     record["outcome"] = "failed"
     pending.attempts.append(record)
@@ -342,9 +403,7 @@ async def _give_up(
         "run": run.to_dict(),
     }
     async with ex.redis.pipeline(transaction=True) as pipe:
-        ex.store.stage(
-            pipe, run, old, attempts=pending.attempts, counters=pending.counters, dead_letter=letter
-        )
+        _stage(ex, pipe, run, old, pending, dead_letter=letter)
         await system_events.stage_dead_lettered(pipe, ex.events, run, message, step_index)
         await pipe.execute()
     logger.warning("run %s %s: %s", run.id, status.value, message)
@@ -360,9 +419,7 @@ async def _defer(
         run.status, run.error = RunStatus.retrying.value, why
         run.next_attempt_at = time.time() + delay
         pending.count("deferrals")
-    await ex.store.save(
-        run, old, attempts=pending.attempts, counters=pending.counters, enqueue_after=delay
-    )
+    await _save(ex, run, old, pending, enqueue_after=delay)
     return "deferred"
 
 
@@ -373,8 +430,6 @@ async def _park(
     state.status = RunStatus.waiting.value
     defer = delays.park_fields(run, wake)
     pending.count("runs_parked")
-    await ex.store.save(
-        run, old, attempts=pending.attempts, counters=pending.counters, enqueue_after=defer
-    )
+    await _save(ex, run, old, pending, enqueue_after=defer)
     logger.info("run %s waiting until %s", run.id, delays.iso(wake))
     return "waiting"

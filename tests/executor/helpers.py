@@ -53,6 +53,9 @@ class Receiver:
     bodies: dict[str, bytes] = field(default_factory=dict)
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    #: Requests being answered now, and the most there ever were at once.
+    in_flight: int = 0
+    peak: int = 0
 
     def on(self, path: str) -> list[Received]:
         with self.lock:
@@ -79,8 +82,14 @@ class Receiver:
             self.received.append(Received(path, headers, body, time.time()))
             answers = self.script.get(path)
             status, extra = answers.pop(0) if answers else (self.default, {})
-        if self.delay:
-            await asyncio.sleep(self.delay)
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        try:
+            if self.delay:
+                await asyncio.sleep(self.delay)
+        finally:
+            with self.lock:
+                self.in_flight -= 1
         raw = [(k.encode(), v.encode()) for k, v in extra.items()]
         raw.append((b"content-type", b"application/json"))
         await send({"type": "http.response.start", "status": status, "headers": raw})
