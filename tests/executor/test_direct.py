@@ -104,7 +104,7 @@ async def test_a_success_frees_its_limit_slot_and_closes_the_breaker_in_its_save
     _, url = receiver
     port = url.rsplit(":", 1)[1]
     target = f"host:127.0.0.1:{port}"
-    await redis.hset(keys.BREAKER + target, "failures", 3)  # type: ignore[misc]
+    await redis.hset(keys.BREAKER + target, "failures", "3")  # type: ignore[misc]
     async with worker(settings, rules_from(_rules(url))):
         await store_event(redis, "d3")
         await wait_for(lambda: _succeeded(redis, "d3:hook"))
