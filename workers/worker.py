@@ -7,13 +7,17 @@ Every worker also runs the scheduler of `on: schedule` rules (`bridge.scheduler`
 number of workers fire each tick once, since they coordinate through Redis alone.
 
 arq is tuned for latency: `poll_delay` 0.02 s, `max_jobs` = BRIDGE_WORKER_CONCURRENCY,
-JSON jobs, results not kept (the run records are the idempotency store).
+JSON jobs, results not kept (the run records are the idempotency store). A run the router
+creates starts right here when there is room, under a leased job that arq skips while this
+worker renews it (bridge/executor/direct.py); arq runs what needs a queue: retries,
+delays, deferrals, child runs, replays, and the jobs of a worker that died.
 
 Stopping: SIGTERM/SIGINT set `stop`; the router stops reading, arq stops picking jobs and
-gives running ones `COMPLETION_WAIT` seconds, then cancels and re-queues the rest (arq's
-`retry_jobs`); their runs resume from their checkpoints. A worker killed with SIGKILL
-loses nothing either: its jobs stay in arq's queue and run again on another worker once
-their lease `arq:in-progress:<job>` lapses, at most 10 s later (a live worker renews the
+gives running ones (its own and the router's) `COMPLETION_WAIT` seconds, then cancels and
+re-queues the rest (arq's `retry_jobs`; `DirectRunner.stop`); their runs resume from their
+checkpoints. A worker killed with SIGKILL loses nothing either: its jobs stay in arq's
+queue and run again on another worker once their lease lapses (`arq:in-progress:<job>`,
+or the due time of a job the router kept), at most 10 s later (a live worker renews the
 leases of its running jobs every 3 s: bridge/executor/leases.py); the step in flight is
 sent again with the same `webhook-id` and recorded as interrupted (a lost lease).
 """

@@ -11,6 +11,9 @@ jobs are free for any worker, which re-runs the step in flight with the same `we
 and records the lost lease in the run history. A live but slow worker keeps renewing, so
 its job is never started twice.
 
+A run the router starts itself (direct.py) has no in-progress key: its job's due time in
+arq's queue is its lease, renewed the same way (ZADD XX), so arq skips it while it runs.
+
 PEXPIRE only extends a key that exists: a renewal racing arq's own delete of a finished
 job's key cannot bring the lease back.
 """

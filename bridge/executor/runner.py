@@ -1,6 +1,8 @@
 """Runs one rule's steps for one event, in order, with a checkpoint after every step.
 
-`run_rule(executor, run_id, dispatch)` is what the arq job calls. It:
+`run_rule(executor, run_id, dispatch)` is what the arq job calls; `run_loaded` is the
+same after the loading, for a run the router has just created and starts itself
+(`direct.py`). It:
 
 1. loads the run record; a job whose `dispatch` is not the record's (a stale duplicate, an
    old retry) or a finished run does nothing, so a job that runs twice is harmless;
@@ -8,7 +10,8 @@
 3. per step: `if:` false -> skipped; render the fields; wait for the target's limits
    (a wait is never an attempt: a long one re-enqueues the job for later); mark the attempt
    in flight (so a crash is seen and recorded as `interrupted` by the next pickup); run it;
-   checkpoint the result and the attempt in one transaction;
+   checkpoint the result and the attempt in one transaction, which also frees the limit
+   slot (unless the attempt fed the circuit breaker a failure: that is a script call);
 4. a retryable failure with attempts left schedules a fresh deferred job (new dispatch
    number) in the same transaction as the checkpoint (see `retry.py` for why); a permanent
    failure or the last attempt moves the run, whole, to the dead-letter queue.
