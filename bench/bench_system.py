@@ -510,6 +510,7 @@ async def soak(system: System, args: argparse.Namespace) -> tuple[list[Row], dic
     ledger = Ledger("/one")
     windows: list[Window] = []
     pending: list[str] = []  # delivered before the load generator saw their 2xx
+    driver: asyncio.Task[Pace] | None = None
     try:
         warm = await load.burst("load", 200)  # warm up: imports, pools, connections
         await collect(client, healthy, Ledger("/one"), warm, 120)
@@ -555,6 +556,9 @@ async def soak(system: System, args: argparse.Namespace) -> tuple[list[Row], dic
         drained = time.monotonic() - drain_start
         cpu_after = await cpu_split(system, redis)
     finally:
+        if driver is not None and not driver.done():
+            driver.cancel()
+            await asyncio.gather(driver, return_exceptions=True)
         await client.aclose()
         await load.aclose()
         await redis.aclose()

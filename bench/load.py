@@ -67,6 +67,7 @@ class Load:
         self.idle: asyncio.Queue[RawHttpConnection] = asyncio.Queue()
         for _ in range(concurrency):
             self.idle.put_nowait(RawHttpConnection(self.port))
+        self.concurrency = concurrency
         self.opened = concurrency
         #: key -> time.time() just before its request was written.
         self.sent_at: dict[str, float] = {}
@@ -138,9 +139,16 @@ class Load:
         return pace
 
     async def burst(self, hook: str, count: int) -> list[str]:
-        """`count` webhooks as fast as the pool allows (closed loop); the accepted keys."""
+        """`count` webhooks as fast as `concurrency` connections allow (closed loop, however
+        many a paced run opened since); the accepted keys."""
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one() -> str | None:
+            async with gate:
+                return await self.post(hook)
+
         async with asyncio.TaskGroup() as tg:
-            tasks = [tg.create_task(self.post(hook)) for _ in range(count)]
+            tasks = [tg.create_task(one()) for _ in range(count)]
         return [key for task in tasks if (key := task.result()) is not None]
 
     async def aclose(self) -> None:
