@@ -587,6 +587,10 @@ async def soak(system: System, args: argparse.Namespace) -> tuple[list[Row], dic
         "windows": [w.to_dict() for w in windows],
         "backlog_at_end": backlog_at_end,
         "drain_seconds": drained,
+        "cpu_ms_per_step": {
+            part: (cpu_after[part] - cpu_before[part]) * 1000 / delivered if delivered else None
+            for part in ("web", "worker", "Valkey", "receiver", "load generator")
+        },
     }
     return rows, details
 
