@@ -5,7 +5,10 @@ and bench_http as
 subprocesses (one after the other, so they do not share the cores), each with
 `--json <tmp>`, turns each one's JSON into rows (figure, value, unit, same-run baseline,
 ratio, target, met?) and prints them as one table; `--json PATH` writes it with the
-machine description. `--soak MINUTES` runs the soak instead (bench_system --soak).
+machine description (and each benchmark's `details`, such as Redis commands per step by
+command). bench_system runs `--signed` (GitHub HMAC in, Standard Webhooks out: issue 15's
+setting). `--soak MINUTES` runs the soak instead: bench_system --soak MINUTES
+--soak-rate 300 --signed (issue 15: 300 steps/s for 3 minutes, memory flat, p99 steady).
 A benchmark that fails or writes no JSON shows as a row with no value, and the exit
 status is 1.
 """
@@ -228,7 +231,7 @@ BENCHES: list[Bench] = [
     ("poller", "bench_poller.py", [], ["--runs", "5"], poller_rows),
     ("executor", "bench_executor.py", [], ["--events", "1000", "--seconds", "3"], executor_rows),
     ("inbound", "bench_inbound.py", [], ["--seconds", "2"], inbound_rows),
-    ("system", "bench_system.py", [], ["--quick"], rows_from_json),
+    ("system", "bench_system.py", ["--signed"], ["--quick", "--signed"], rows_from_json),
     (
         "triggers",
         "bench_triggers.py",
@@ -270,7 +273,7 @@ def main() -> int:
         nargs="?",
         const=3.0,
         metavar="MINUTES",
-        help="run the soak instead (default 3 minutes)",
+        help="run the soak at 300/s, signed, instead (default 3 minutes)",
     )
     parser.add_argument("--only", action="append", help="run only these (rules, poller, ...)")
     parser.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown")
@@ -278,18 +281,21 @@ def main() -> int:
     args = parser.parse_args()
     benches: list[Bench]
     if args.soak is not None:
-        soak_args = ["--soak", str(args.soak)]
+        soak_args = ["--soak", str(args.soak), "--soak-rate", "300", "--signed"]
         benches = [("soak", "bench_system.py", soak_args, soak_args, rows_from_json)]
-        args.timeout = max(args.timeout, args.soak * 60 + 300)
+        args.timeout = max(args.timeout, args.soak * 60 + 420)
     else:
         benches = [b for b in BENCHES if not args.only or b[0] in args.only]
     rows: list[Row] = []
+    details: dict[str, Any] = {}
     failed = False
     with tempfile.TemporaryDirectory() as tmp:
         for name, script, full, quick, to_rows in benches:
             extra = quick if args.quick else full
             data, problem = run_one(script, extra, Path(tmp) / f"{name}.json", args.timeout)
             made = to_rows(data) if data is not None else []
+            if isinstance(data, dict) and data.get("details"):
+                details[name] = data["details"]
             if problem or not made:
                 failed = True
                 rows.append(Row(f"{name}: benchmark failed", None, "", note=problem or "no rows"))
@@ -309,7 +315,7 @@ def main() -> int:
             f"```\n{format_table(rows)}\n```\n"
         )
     if args.json:
-        write_json(args.json, rows, quick=args.quick, soak=args.soak)
+        write_json(args.json, rows, quick=args.quick, soak=args.soak, details=details)
     return 1 if failed else 0
 
 
