@@ -42,7 +42,7 @@ from bridge.exceptions import StoreUnavailable
 from bridge.executor import history, jobs, leases, queueing
 from bridge.executor.direct import DirectRunner
 from bridge.executor.router import Router
-from bridge.executor.runner import RulesSource
+from bridge.executor.runner import Executor, RulesSource
 from bridge.settings import Settings
 
 logger = logging.getLogger("bridge.workers.worker")
@@ -59,29 +59,26 @@ PRUNE_INTERVAL = 3600.0
 def make_worker(
     settings: Settings,
     pool: ArqRedis,
-    rules: RulesSource,
+    executor: Executor,
     *,
     tuning: jobs.Tuning | None = None,
     handle_signals: bool = False,
     max_jobs: int | None = None,
 ) -> Worker:
-    """An arq Worker on `pool` whose ctx carries the executor (built in on_startup)."""
+    """An arq Worker on `pool` whose ctx carries the process's executor (it outlives the
+    Worker: after a Redis outage a fresh Worker gets the same one, and so do the runs the
+    router starts meanwhile)."""
     tuning = tuning or jobs.Tuning()
     job_timeout = tuning.job_timeout
 
     async def startup(ctx: dict[str, Any]) -> None:
-        ctx["executor"] = jobs.build_executor(ctx["redis"], settings, rules, tuning)
-
-    async def shutdown(ctx: dict[str, Any]) -> None:
-        if "executor" in ctx:
-            await jobs.close_executor(ctx["executor"])
+        ctx["executor"] = executor
 
     worker = Worker(
         jobs.functions(job_timeout),
         queue_name=constants.QUEUE_NAME,
         redis_pool=pool,
         on_startup=startup,
-        on_shutdown=shutdown,
         handle_signals=handle_signals,
         job_completion_wait=COMPLETION_WAIT,
         max_jobs=max_jobs or settings.worker_concurrency,
@@ -134,8 +131,9 @@ async def run_worker_async(
         watcher.start()
         rules = watcher
     store = history.RunStore(pool, int(settings.retention_days * 86400))
-    arq = _ArqSupervisor(lambda: make_worker(settings, pool, rules, tuning=tuning))
-    direct = DirectRunner(lambda: arq.worker, tuning.lease_seconds)
+    executor = jobs.build_executor(pool, settings, rules, tuning)
+    arq = _ArqSupervisor(lambda: make_worker(settings, pool, executor, tuning=tuning))
+    direct = DirectRunner(executor, lambda: arq.worker, tuning.lease_seconds)
     router = Router(pool, rules, store, direct=direct)
     renewing = asyncio.Event()  # set once arq has finished or handed back every job
     tasks = [
@@ -150,6 +148,7 @@ async def run_worker_async(
                 lease=tuning.lease_seconds,
                 every=tuning.lease_renew,
                 kept=lambda: direct.running,
+                limiter=executor.limiter,
             ),
             name="job-leases",
         ),
@@ -167,13 +166,14 @@ async def run_worker_async(
     finally:
         stop.set()
         await asyncio.gather(arq.drain(completion_wait), direct.stop(completion_wait))
-        await _close(arq.worker)  # after both: it closes the executor they share
+        await _close(arq.worker)
         renewing.set()
         for task in tasks:
             task.cancel()
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        await jobs.close_executor(executor)
         if watcher is not None:
             await watcher.stop()
         await pool.aclose()

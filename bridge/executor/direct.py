@@ -46,20 +46,22 @@ logger = logging.getLogger("bridge.executor.direct")
 class DirectRunner:
     """Runs the runs the router keeps, within the arq worker's room (module docstring)."""
 
-    def __init__(self, worker: Callable[[], Worker], lease_seconds: float) -> None:
+    def __init__(
+        self, executor: Executor, worker: Callable[[], Worker], lease_seconds: float
+    ) -> None:
+        self.executor = executor
         self._worker = worker
         self.lease_ms = int(lease_seconds * 1000)
         #: Runs in progress here, by arq job id (their leases are renewed).
         self.running: dict[str, asyncio.Task[None]] = {}
         self._accepting = True
         self._freed = asyncio.Event()
-        self._executor: Executor | None = None
         self._late: list[str] = []
 
     def room(self) -> int:
-        """How many more runs this worker can take now (0 before arq has started)."""
+        """How many more runs this worker can take now."""
         worker = self._worker()
-        if not self._accepting or not worker.allow_pick_jobs or "executor" not in worker.ctx:
+        if not self._accepting or not worker.allow_pick_jobs:
             return 0
         return max(worker.max_jobs - worker.job_counter, 0)
 
@@ -73,14 +75,12 @@ class DirectRunner:
     def start(self, run: Run, event: Event) -> None:
         """Run `run` (just created with a leased job) in a task of its own."""
         job_id = job_id_for(run.id, run.dispatch)
-        worker = self._worker()
-        if not self._accepting or "executor" not in worker.ctx:
+        if not self._accepting:
             self._late.append(job_id)  # stopping: `stop` hands it back
             return
-        executor: Executor = worker.ctx["executor"]
-        self._executor = executor
+        worker = self._worker()
         worker.job_counter += 1
-        task = asyncio.create_task(self._run(executor, run, event, job_id), name=job_id)
+        task = asyncio.create_task(self._run(run, event, job_id), name=job_id)
         self.running[job_id] = task
 
         def done(_: asyncio.Task[None]) -> None:
@@ -90,10 +90,10 @@ class DirectRunner:
 
         task.add_done_callback(done)
 
-    async def _run(self, executor: Executor, run: Run, event: Event, job_id: str) -> None:
+    async def _run(self, run: Run, event: Event, job_id: str) -> None:
         try:
-            async with asyncio.timeout(executor.job_timeout):
-                await runner.run_loaded(executor, run, event, job=job_id)
+            async with asyncio.timeout(self.executor.job_timeout):
+                await runner.run_loaded(self.executor, run, event, job=job_id)
         except (RedisError, OSError, StoreUnavailable, TimeoutError) as exc:
             logger.warning("run %s: %s; its job runs again when the lease lapses", run.id, exc)
         except Exception:  # its job stays queued: arq runs it again once the lease lapses
@@ -113,11 +113,11 @@ class DirectRunner:
 
     async def _hand_back(self, job_ids: list[str]) -> None:
         """Make these jobs due now, for any worker (else they wait for their lease)."""
-        if not job_ids or self._executor is None:
+        if not job_ids:
             return
         now_ms = int(time.time() * 1000)
         try:
-            await self._executor.redis.zadd(QUEUE_NAME, dict.fromkeys(job_ids, now_ms), xx=True)
+            await self.executor.redis.zadd(QUEUE_NAME, dict.fromkeys(job_ids, now_ms), xx=True)
         except (RedisError, OSError) as exc:
             logger.warning(
                 "could not hand back %d run(s) (%s); their leases lapse", len(job_ids), exc

@@ -93,17 +93,15 @@ async def keep_renewing(
     lease: float = LEASE_SECONDS,
     every: float = RENEW_EVERY,
     kept: Callable[[], Iterable[str]] = tuple,
+    limiter: Limiter | None = None,
 ) -> None:
     """Every `every` s until `stop`, renew the leases of the jobs `worker()` runs, of the
-    jobs it runs without arq (`kept()`) and of the limit slots its executor holds."""
+    jobs run without arq (`kept()`) and of the limit slots `limiter` holds."""
     while not stop.is_set():
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), every)
             return
-        current = worker()
-        executor = current.ctx.get("executor") if current.ctx else None
-        limiter = getattr(executor, "limiter", None)
         try:
-            await renew(redis, running_jobs(current), lease, limiter, list(kept()))
+            await renew(redis, running_jobs(worker()), lease, limiter, list(kept()))
         except (RedisError, OSError) as exc:
             logger.warning("could not renew job leases (%s); retrying in %.0f s", exc, every)

@@ -318,7 +318,7 @@ def test_build_test_save_run_edit_disable(browser: Browser, bridge: Bridge) -> N
     # A lead arrives: both steps succeed in the run history.
     bridge.add_lead("Ada Lovelace", "Acme Ltd")
     page.get_by_role("link", name="Runs").click()
-    _reload_until(page, "table.runs tbody tr", "succeeded")
+    _reload_until(page, "table.runs tbody tr:has-text('lead-call-task')", "succeeded")
     row = page.locator("table.runs tbody tr", has_text="lead-call-task").first
     expect(row).to_contain_text("succeeded")
     row.locator("a").first.click()
