@@ -203,6 +203,7 @@ async def ingest(
         await state.count_duplicate(redis, "push")
     elif crud:
         assert d.rid is not None
-        await state.set_pending(redis, d.resource, d.rid, state.Pending(event.id, pending_state))
+        pending = state.Pending(event.id, pending_state)
+        await state.set_pending(redis, d.resource, d.rid, pending, store.retention_seconds)
     logger.info("push %s: %s %s", d.event, "duplicate of" if not created else "stored", event.id)
     return Outcome(event.id, event.type, duplicate=not created)
