@@ -124,6 +124,7 @@ async def test_pushes_while_perfex_is_down_open_the_breaker(
     assert response.status_code == 503
     assert len(await gets(control, "leads")) == admit.BREAKER_THRESHOLD  # not called again
     assert await events(redis) == []
+    assert await redis.zcard(limit_keys.SEMAPHORE + "perfex") == 0  # failed GETs freed slots
 
 
 async def test_flood_of_pushes_stays_within_the_concurrency_limit(
