@@ -14,6 +14,7 @@ import logging
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.responses import JSONResponse
 
 from bridge.events import EventStore
@@ -54,7 +55,7 @@ async def receive_push(
         if isinstance(exc.__cause__, PerfexBusy):
             message = "Perfex is busy (the bridge's shared Perfex limit), retry later"
         return _error(503, message, True), "unavailable"
-    except StoreUnavailable:
+    except (StoreUnavailable, RedisError, OSError):  # the limit and the state live in Redis
         logger.warning("hook %s: event store unavailable, answered 503", hook_name)
         return _error(503, "event store unavailable, retry later", True), "unavailable"
     finally:

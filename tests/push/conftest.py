@@ -72,18 +72,19 @@ def start_web(
     serve: Callable[..., AbstractContextManager[str]],
 ) -> Callable[..., AbstractContextManager[str]]:
     """`with start_web(**settings) as url:` the web app with the perfex hooks on 127.0.0.1,
-    its Perfex the test sandbox unless the settings say otherwise (perfex_url=None)."""
+    its Perfex the test sandbox unless the settings say otherwise (perfex_url=None), its
+    Redis the test's unless `redis_at` names another."""
     rules = tmp_path / "hooks.yml"
     rules.write_text(HOOKS)
     watcher = RulesWatcher(rules, environ={})
     watcher.load_now()
     assert watcher.errors == [], watcher.errors
 
-    def start(**overrides: Any) -> AbstractContextManager[str]:
+    def start(redis_at: str | None = None, **overrides: Any) -> AbstractContextManager[str]:
         values: dict[str, Any] = {"perfex_url": sandbox_url + "/api", "perfex_token": TOKEN}
         values.update(overrides)
         settings = Settings(_env_file=None, rules=rules, **values)
-        return serve(create_app(settings, redis_url=redis_url, rules=watcher))
+        return serve(create_app(settings, redis_url=redis_at or redis_url, rules=watcher))
 
     return start
 

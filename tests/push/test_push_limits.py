@@ -13,6 +13,7 @@ from redis.asyncio import Redis
 from bridge.executor import keys as limit_keys
 from bridge.executor.jobs import Tuning
 from bridge.executor.limits import Limiter, TargetLimits
+from bridge.loopback.servers import free_port
 from bridge.push import admit
 from tests.poller.conftest import Control
 from tests.push.conftest import delivery, events, gets, push
@@ -196,3 +197,18 @@ async def test_list_read_failing_while_learning_columns_is_503(
     assert await events(redis) == []
     await control.clear_faults()
     assert (await push(web, delivery("lead_updated", rid))).status_code == 202
+
+
+async def test_redis_down_answers_503_before_any_get(
+    control: Control, redis: Redis, start_web: StartWeb
+) -> None:
+    """No Redis for the limit (or the store): 503 with Retry-After, Perfex not called."""
+    [rid] = await _leads(control, 1)
+    with start_web(redis_at=f"redis://127.0.0.1:{free_port()}/0") as url:
+        async with httpx.AsyncClient(base_url=url, timeout=20) as web:
+            for event in ("lead_created", "lead_updated"):
+                response = await push(web, delivery(event, rid))
+                assert response.status_code == 503, event
+                assert response.headers["retry-after"]
+                assert "unavailable" in response.json()["error"]
+    assert await gets(control, "leads") == []
