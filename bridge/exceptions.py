@@ -10,6 +10,7 @@
     ├── UnknownAction             an action name that the catalogue does not have
     ├── PerfexError               a Perfex API call failed
     │   ├── PerfexUnavailable     network error, timeout, 5xx: worth retrying
+    │   │   └── PerfexBusy        the shared Perfex limit did not admit the call in time
     │   ├── PerfexRateLimited     429: worth retrying after `retry_after`
     │   └── PerfexRejected        401, 404 "status": false, 409, other 4xx: not worth retrying
     │       ├── ListUnsupported   an older module has no list endpoint for a resource
@@ -103,6 +104,16 @@ class PerfexUnavailable(PerfexError):
     """Network error, timeout or 5xx: Perfex may answer later."""
 
     retryable = True
+
+
+class PerfexBusy(PerfexUnavailable):
+    """The shared `perfex` limit did not admit a call in time: busy, or its circuit is open."""
+
+    def __init__(
+        self, message: str, *, breaker_open: bool, method: str = "", path: str = ""
+    ) -> None:
+        super().__init__(message, method=method, path=path)
+        self.breaker_open = breaker_open
 
 
 class PerfexRateLimited(PerfexError):

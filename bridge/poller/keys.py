@@ -25,6 +25,9 @@ COLUMNS = _PREFIX + "columns:"
 #: Hash per resource: record id -> {"id": event id, "state": canonical or null} of a change
 #: a push stored that the poll has not yet taken (so the poll derives the same event id).
 PENDING = _PREFIX + "pending:"
+#: Sorted set per resource beside PENDING: record id -> when its entry was written (ms,
+#: the server's clock), so entries past the horizon are pruned (`state.set_pending`).
+PENDING_AT = _PREFIX + "pending-at:"
 #: Hash per resource: record id -> id of the event that made its current snapshot state.
 LAST = _PREFIX + "last:"
 #: Highest record id seen by the list-created poll (resources outside the Zapier poll).

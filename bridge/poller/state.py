@@ -9,7 +9,9 @@ old one from here:
 - `SNAPSHOT`: the state the poll last settled on;
 - `PENDING`: a change a push stored that the poll has not reached yet (its event id and
   the state it produced), so the poll derives that same event id and counts itself a
-  duplicate instead of firing again;
+  duplicate instead of firing again. The poll takes an entry when it reaches the record;
+  the ones it never reaches (a resource not polled, a record created and deleted between
+  two passes) age out after a horizon: the event store's retention (see `set_pending`);
 - `LAST`: the id of the event that produced the current state, so a push arriving after
   the poll took its change is counted as the duplicate it is.
 """
@@ -90,17 +92,77 @@ async def get_pending(redis: Redis, resource: str, rid: str) -> Pending | None:
     return Pending(event_id=str(value["id"]), state=value.get("state"))
 
 
-async def set_pending(redis: Redis, resource: str, rid: str, pending: Pending) -> None:
+#: Entries one write prunes at most, so no write does unbounded work; each write adds one
+#: entry and may remove this many, so a backlog drains.
+PRUNE_BATCH = 256
+
+# KEYS: PENDING hash, PENDING_AT index. ARGV: rid, value, horizon (ms), prune batch.
+# Writes the entry and its time (the server's clock, so every process agrees), drops up to
+# a batch of entries older than the horizon, and lets both keys expire a horizon after the
+# last write. A hash written before the index existed is indexed first (as of now).
+_SET_PENDING = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local horizon = tonumber(ARGV[3])
+if redis.call('HLEN', KEYS[1]) > redis.call('ZCARD', KEYS[2]) then
+  local rids = redis.call('HKEYS', KEYS[1])
+  for i = 1, #rids, 500 do
+    local args = {}
+    for j = i, math.min(i + 499, #rids) do
+      args[#args + 1] = now
+      args[#args + 1] = rids[j]
+    end
+    redis.call('ZADD', KEYS[2], 'NX', unpack(args))
+  end
+end
+redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
+redis.call('ZADD', KEYS[2], now, ARGV[1])
+local old = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', now - horizon, 'LIMIT', 0, ARGV[4])
+if #old > 0 then
+  redis.call('HDEL', KEYS[1], unpack(old))
+  redis.call('ZREM', KEYS[2], unpack(old))
+end
+redis.call('PEXPIRE', KEYS[1], horizon)
+redis.call('PEXPIRE', KEYS[2], horizon)
+return #old
+"""
+
+
+async def set_pending(
+    redis: Redis, resource: str, rid: str, pending: Pending, horizon: float
+) -> int:
+    """Remember a change a push stored; prune entries older than `horizon` seconds.
+
+    The horizon is the retention of the event store the push stored the event in. That
+    is safe: an entry only serves to give a later arrival of the same change (the poll,
+    a redelivery) the event id already stored, so the store drops the second arrival as
+    a duplicate; the store forgets the event itself after its retention (its key expires),
+    so past it even the same id would be stored again, and the entry can keep no promise
+    the store does not. Within the horizon nothing is pruned, so push and poll give one
+    event whenever the store can still tell. Returns the number of entries pruned.
+    """
     value = json.dumps({"id": pending.event_id, "state": pending.state})
-    await redis.hset(keys.PENDING + resource, rid, value)  # type: ignore[misc]
+    script = redis.register_script(_SET_PENDING)
+    pruned = await script(
+        keys=[keys.PENDING + resource, keys.PENDING_AT + resource],
+        args=[rid, value, max(int(horizon * 1000), 1), PRUNE_BATCH],
+    )
+    if pruned:
+        logger.info("%s: %d pending push entries past the horizon pruned", resource, pruned)
+    return int(pruned)
 
 
 async def take_pending(redis: Redis, resource: str, rid: str) -> Pending | None:
     """The pending push change of a record, removed (the poll has reached it)."""
-    pending = await get_pending(redis, resource, rid)
-    if pending is not None:
-        await redis.hdel(keys.PENDING + resource, rid)  # type: ignore[misc]
-    return pending
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.hget(keys.PENDING + resource, rid)
+        pipe.hdel(keys.PENDING + resource, rid)
+        pipe.zrem(keys.PENDING_AT + resource, rid)
+        raw, _, _ = await pipe.execute()
+    if raw is None:
+        return None
+    value = json.loads(raw)
+    return Pending(event_id=str(value["id"]), state=value.get("state"))
 
 
 async def last_event(redis: Redis, resource: str, rid: str) -> str | None:

@@ -3,9 +3,11 @@
 Thin `data` (`{"id": N, "_source_hook": ...}`) is completed by `GET /<resource>/<id>`
 before the event is stored; the event's `data` is the record, with what the push said
 under `data.push` (`{"event", "timestamp", "data"}`). When that GET fails (Perfex down,
-rate limited, token refused) nothing is stored and the delivery is answered 503: the
-module retries with backoff, and the poller remains the safety net for
-created/updated/deleted. A thin event is never stored, so rules always see whole records.
+rate limited, token refused, or the shared Perfex limit did not admit it: `admit`)
+nothing is stored and the delivery is answered 503: the module retries with backoff, and
+the poller remains the safety net for created/updated/deleted. What the push carried is
+stored as it came only when there is nothing to fetch: no Perfex configured
+(`source` None), no record id, a resource without a GET, or a record already gone.
 
 Event ids are the poller's: `created` is `perfex:<res>:<id>:created`; `updated` hashes
 the old state (the snapshot the poll keeps, or a change a push stored ahead of it) and
@@ -187,7 +189,10 @@ async def ingest(
         event = created_event(d.resource, {**record, "push": d.push}, d.rid)
         pending_state = state.project(record, state.scalar_columns(record))
     elif d.what == "updated":
-        event, pending_state = await _updated(redis, source, d, record)
+        try:
+            event, pending_state = await _updated(redis, source, d, record)
+        except PerfexError as exc:  # learning the fingerprint columns reads one list row
+            raise FetchFailed(f"GET /{d.resource} (its columns) failed: {exc}") from exc
     else:
         event_id = f"perfex:{d.resource}:{d.rid}:{d.what}:{_body_id(raw)}"
         event = Event(
@@ -198,6 +203,7 @@ async def ingest(
         await state.count_duplicate(redis, "push")
     elif crud:
         assert d.rid is not None
-        await state.set_pending(redis, d.resource, d.rid, state.Pending(event.id, pending_state))
+        pending = state.Pending(event.id, pending_state)
+        await state.set_pending(redis, d.resource, d.rid, pending, store.retention_seconds)
     logger.info("push %s: %s %s", d.event, "duplicate of" if not created else "stored", event.id)
     return Outcome(event.id, event.type, duplicate=not created)

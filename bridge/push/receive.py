@@ -2,8 +2,10 @@
 
 202 `{"event_id"}` stored; 200 `{"event_id", "duplicate": true}` when the poller (or an
 earlier delivery) already stored that change; 400 a body that is not a delivery; 503
-with Retry-After when the record cannot be fetched or the store is down, so the module
-delivers again.
+with Retry-After when the record cannot be fetched (Perfex down, or the shared Perfex
+limit did not admit the GET in time: `admit`) or the store is down, so the module
+delivers again. Without `BRIDGE_PERFEX_URL` (or its token) nothing is fetched: the event
+is what the push carried.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ import logging
 from typing import Any
 
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from starlette.responses import JSONResponse
 
 from bridge.events import EventStore
-from bridge.exceptions import StoreUnavailable
+from bridge.exceptions import PerfexBusy, StoreUnavailable
 from bridge.perfex.client import PerfexClient
-from bridge.poller.source import PerfexSource
+from bridge.push.admit import FETCH_TIMEOUT, AdmittedSource, push_limiter
 from bridge.push.ingest import BadDelivery, FetchFailed, ingest
 from bridge.settings import Settings
 
@@ -25,8 +28,6 @@ logger = logging.getLogger("bridge.push.receive")
 
 #: Seconds a module is asked to wait before delivering again.
 RETRY_AFTER = "30"
-#: Timeout of the GET that completes a delivery (the module waits for our answer).
-FETCH_TIMEOUT = 10.0
 
 
 def _error(status: int, message: str, retry: bool = False) -> JSONResponse:
@@ -43,18 +44,18 @@ async def receive_push(
         client = PerfexClient(
             settings.perfex_url, settings.perfex_token.get_secret_value(), timeout=FETCH_TIMEOUT
         )
+    source = None if client is None else AdmittedSource(client, push_limiter(settings, redis))
     try:
-        outcome = await ingest(
-            redis, store, PerfexSource(client) if client is not None else None, body, raw
-        )
+        outcome = await ingest(redis, store, source, body, raw)
     except BadDelivery as exc:
         return _error(400, str(exc)), "bad_body"
     except FetchFailed as exc:
         logger.warning("hook %s: %s; answered 503 so Perfex delivers again", hook_name, exc)
-        return _error(503, "could not fetch the record from Perfex, retry later", True), (
-            "unavailable"
-        )
-    except StoreUnavailable:
+        message = "could not fetch the record from Perfex, retry later"
+        if isinstance(exc.__cause__, PerfexBusy):
+            message = "Perfex is busy (the bridge's shared Perfex limit), retry later"
+        return _error(503, message, True), "unavailable"
+    except (StoreUnavailable, RedisError, OSError):  # the limit and the state live in Redis
         logger.warning("hook %s: event store unavailable, answered 503", hook_name)
         return _error(503, "event store unavailable, retry later", True), "unavailable"
     finally:

@@ -64,23 +64,35 @@ def delivery(event: str, rid: int | str, **extra: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def web_url(
+def start_web(
     redis_url: str,
     redis: Redis,
     sandbox_url: str,  # noqa: F811
     tmp_path: Path,
     serve: Callable[..., AbstractContextManager[str]],
-) -> Iterator[str]:
-    """The web app on 127.0.0.1, its Perfex the test sandbox, with the perfex hooks."""
+) -> Callable[..., AbstractContextManager[str]]:
+    """`with start_web(**settings) as url:` the web app with the perfex hooks on 127.0.0.1,
+    its Perfex the test sandbox unless the settings say otherwise (perfex_url=None), its
+    Redis the test's unless `redis_at` names another."""
     rules = tmp_path / "hooks.yml"
     rules.write_text(HOOKS)
     watcher = RulesWatcher(rules, environ={})
     watcher.load_now()
     assert watcher.errors == [], watcher.errors
-    settings = Settings(
-        _env_file=None, rules=rules, perfex_url=sandbox_url + "/api", perfex_token=TOKEN
-    )
-    with serve(create_app(settings, redis_url=redis_url, rules=watcher)) as url:
+
+    def start(redis_at: str | None = None, **overrides: Any) -> AbstractContextManager[str]:
+        values: dict[str, Any] = {"perfex_url": sandbox_url + "/api", "perfex_token": TOKEN}
+        values.update(overrides)
+        settings = Settings(_env_file=None, rules=rules, **values)
+        return serve(create_app(settings, redis_url=redis_at or redis_url, rules=watcher))
+
+    return start
+
+
+@pytest.fixture
+def web_url(start_web: Callable[..., AbstractContextManager[str]]) -> Iterator[str]:
+    """The web app on 127.0.0.1, its Perfex the test sandbox, with the perfex hooks."""
+    with start_web() as url:
         yield url
 
 
@@ -111,6 +123,20 @@ async def events(redis: Redis, prefix: str = "perfex.") -> list[dict[str, Any]]:
         if raw is not None and json.loads(raw)["type"].startswith(prefix):
             out.append(json.loads(raw))
     return out
+
+
+async def push(
+    web: httpx.AsyncClient, body: dict[str, Any], hook: str = "perfex"
+) -> httpx.Response:
+    """Deliver one signed push to the web app."""
+    raw, headers = signed(body)
+    return await web.post(f"/hooks/{hook}", content=raw, headers=headers)
+
+
+async def gets(sandbox: Any, resource: str) -> list[str]:
+    """The paths of the record GETs the sandbox answered for `resource` (/api/<res>/<id>)."""
+    prefix = f"/api/{resource}/"
+    return [c["path"] for c in await sandbox.calls() if c["path"].startswith(prefix)]
 
 
 async def duplicates(redis: Redis, source: str) -> int:

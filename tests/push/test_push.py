@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from bridge.perfex.client import PerfexClient
+from bridge.poller import keys
 from bridge.poller.reconcile import reconcile
 from tests.poller.conftest import TOKEN, Control, wait_until
 from tests.push.conftest import SECRET, delivery, duplicates, events, make_job, signed
 
 LEAD = {"name": "Ada", "status": "1", "source": "1", "assigned": "1"}
+StartWeb = Callable[..., AbstractContextManager[str]]
 
 
 async def _register(sandbox: str, url: str, events: list[str], secret: str = SECRET) -> int:
@@ -254,3 +260,35 @@ async def test_deleted_record_gone_before_the_get_keeps_the_push(
     assert response.status_code == 202
     [event] = await events(redis)
     assert event["type"] == "perfex.leads.updated" and event["data"]["id"] == 999
+
+
+@pytest.mark.parametrize("missing", ["perfex_url", "perfex_token"])
+async def test_push_without_perfex_configured_stores_what_it_carried(
+    control: Control, redis: Redis, start_web: StartWeb, missing: str
+) -> None:
+    """No BRIDGE_PERFEX_URL (or token): the thin push is stored as it came, no GET made."""
+    [lead] = await control.create("leads", [LEAD])
+    rid = int(lead["id"])
+    created, updated = delivery("lead_created", rid), delivery("lead_updated", rid, status=2)
+    with start_web(**{missing: None}) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=15) as web:
+            first = await _push(web, created)
+            assert first.status_code == 202
+            assert first.json()["event_id"] == f"perfex:leads:{rid}:created"
+            assert (await _push(web, updated)).status_code == 202
+            assert (await _push(web, updated)).json()["duplicate"] is True  # redelivery
+    assert await control.calls() == []
+    created_event, updated_event = await events(redis)
+    assert created_event["data"] == {
+        "id": rid,
+        "_source_hook": "after_lead_created",
+        "push": {
+            "event": "lead_created",
+            "timestamp": created["timestamp"],
+            "data": created["data"],
+        },
+    }
+    assert updated_event["type"] == "perfex.leads.updated"
+    assert updated_event["id"].startswith(f"perfex:leads:{rid}:updated:")
+    assert updated_event["data"]["status"] == 2 and "name" not in updated_event["data"]
+    assert not await redis.exists(keys.PENDING + "leads")  # nothing for a poll to meet
