@@ -1,8 +1,9 @@
 """The rule builder's pages: new rule, edit a rule, the template gallery, the audit log.
 
-The pages are shells: builder.js does the work through the admin API (/api/catalogue,
-/api/samples, /api/rules, ...) with the session cookie and the session's CSRF token in the
-`X-CSRF-Token` header, so the dashboard and the API share one set of checks.
+The pages are shells: the builder's ES modules (static/builder/, entry main.js) do the work
+through the admin API (/api/catalogue, /api/samples, /api/rules, ...) with the session
+cookie and the session's CSRF token in the `X-CSRF-Token` header, so the dashboard and the
+API share one set of checks.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Templates and the small formatting helpers the pages use (times, durations, JSON).
 
 Autoescaping is on everywhere; pages carry a strict Content-Security-Policy (no inline
-script or style), so the only script is /assets/live.js.
+script or style), so scripts come only from /assets: live.js, and the rule builder's
+modules (/assets/builder/, module scripts from 'self').
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.templating import Jinja2Templates
 
+from bridge.dashboard.assets import asset_version, builder_modules
 from bridge.payloads import scrub
 
 logger = logging.getLogger("bridge.dashboard.render")
@@ -131,6 +133,7 @@ def _make_templates() -> Jinja2Templates:
         pretty=fmt_json,
         status_class=status_class,
     )
+    env.globals.update(builder_modules=builder_modules(), asset_version=asset_version)
     return Jinja2Templates(env=env)
 
 

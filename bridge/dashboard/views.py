@@ -6,14 +6,12 @@ routes = dashboard_routes(settings)   # mount at the app's root, after /hooks an
 from __future__ import annotations
 
 import logging
-from pathlib import Path
 from typing import Any
 
 from redis.exceptions import RedisError
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
-from starlette.routing import BaseRoute, Mount, Route
-from starlette.staticfiles import StaticFiles
+from starlette.routing import BaseRoute, Route
 
 from bridge.admin import overview
 from bridge.admin.auth import token_matches
@@ -24,6 +22,7 @@ from bridge.admin.serializers import ruleset_to_dict
 from bridge.admin.state import events_of, redis_of, rules_watcher_of
 from bridge.admin.throttle import blocked_for, client_of, record_failure
 from bridge.dashboard import builder_views, runs_views
+from bridge.dashboard.assets import asset_routes
 from bridge.dashboard.auth import end_session, read_session, safe_next, start_session
 from bridge.dashboard.charts import throughput_svg
 from bridge.dashboard.guard import disabled_page, is_fragment, message_page, protected
@@ -32,8 +31,6 @@ from bridge.scheduler.service import add_schedules
 from bridge.settings import Settings
 
 logger = logging.getLogger("bridge.dashboard.views")
-
-STATIC = Path(__file__).parent / "static"
 
 
 def _login(settings: Settings) -> Any:
@@ -153,5 +150,5 @@ def dashboard_routes(settings: Settings) -> list[BaseRoute]:
         Route("/rules", guard(rules_page), methods=["GET"]),
         *builder_views.routes(guard),
         *runs_views.routes(guard, change),
-        Mount("/assets", StaticFiles(directory=STATIC), name="dashboard-assets"),
+        *asset_routes(),
     ]

@@ -9,6 +9,8 @@ import pytest
 
 from tests.admin.conftest import TOKEN, ServeApp
 
+ENTRY = re.compile(r'<script type="module" src="/assets/v/\w+/builder/main\.js"></script>')
+
 PAGES = [
     "/rules/new",
     "/rules/new?template=github-issue-to-task",
@@ -29,16 +31,16 @@ def test_builder_pages_need_a_session(serve_app: ServeApp, path: str) -> None:
 
 @pytest.mark.parametrize("path", PAGES)
 def test_builder_pages_are_shells_under_the_strict_csp(serve_app: ServeApp, path: str) -> None:
-    """Each page loads builder.js from /assets (no inline script) and carries the CSRF token
-    for the JS, under the dashboard's Content-Security-Policy."""
+    """Each page loads the builder's entry module from /assets (no inline script) and carries
+    the CSRF token for the JS, under the dashboard's Content-Security-Policy."""
     with serve_app() as url, httpx.Client(base_url=url) as client:
         assert client.post("/login", data={"token": TOKEN}).status_code == 303
         response = client.get(path)
-        script = client.get("/assets/builder.js")
+        script = client.get("/assets/builder/api.js")
         style = client.get("/assets/builder.css")
     assert response.status_code == 200
     assert "script-src 'self'" in response.headers["content-security-policy"]
-    assert '<script src="/assets/builder.js" defer></script>' in response.text
+    assert ENTRY.search(response.text)
     assert not re.search(r"<script(?![^>]*\bsrc=)", response.text), "an inline script"
     assert re.search(r'<meta name="csrf-token" content="[\w-]{20,}">', response.text)
     assert script.status_code == 200 and "X-CSRF-Token" in script.text
