@@ -5,8 +5,13 @@ short block, so a new event is routed within milliseconds; for each entry the ev
 rules are matched (`rules.current`) and each (event, rule) becomes a run record plus
 its arq job `run:<event id>:<rule>:0`, created together only if the run does not exist
 (`RunStore.create_many`), so a duplicate entry, a second router or a re-delivery is a
-no-op. Entries are XACKed (and deleted, keeping the stream short) only after that.
-Entries a dead router left pending are taken over with XAUTOCLAIM after `claim_idle`.
+no-op. Entries are XACKed (and deleted, keeping the stream short) only after that. In a
+worker, the router starts the runs it creates itself while the worker has room, and reads
+no more entries than that (`direct.py`): a backlog waits in the stream for any router.
+Entries a dead router left pending are taken over with XAUTOCLAIM after `claim_idle`
+(`CLAIM_IDLE`, 10 s: a live router acknowledges within milliseconds of reading, and
+routing an entry twice is harmless, since runs are created only if absent and only the
+router that created a run starts it).
 Every `sweep_interval` it also re-queues runs whose arq job was lost (`sweeper.py`), and
 resumes overdue waiting runs whose job was lost (`delays.rescue_overdue`).
 """
@@ -36,6 +41,10 @@ logger = logging.getLogger("bridge.executor.router")
 
 Entry = tuple[str, str]  # (stream entry id, event id)
 
+#: Seconds an entry may stay read but unacknowledged before another router takes it over
+#: (as long as a dead worker's job lease: executor/leases.py).
+CLAIM_IDLE = 10.0
+
 
 def consumer_name() -> str:
     """A consumer name unique to this process."""
@@ -54,7 +63,7 @@ class Router:
         consumer: str | None = None,
         block_ms: int = 100,
         count: int = 500,
-        claim_idle: float = 30.0,
+        claim_idle: float = CLAIM_IDLE,
         sweep_interval: float = 60.0,
         direct: DirectRunner | None = None,
     ) -> None:
