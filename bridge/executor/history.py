@@ -188,8 +188,9 @@ class RunStore:
             pipe.zadd(keys.RUNS_BY_STATUS + run.status, {run.id: run.updated})
         for name, amount in (counters or {}).items():
             pipe.hincrby(constants.STATS, name, amount)
+        new_job = None
         if enqueue_after is not None:
-            queueing.add_job(pipe, run.id, run.dispatch, enqueue_after)
+            new_job = queueing.add_job(pipe, run.id, run.dispatch, enqueue_after)
         if dead_letter is not None:
             letter_id = dead_letter["id"]
             pipe.set(constants.DLQ_ITEM + letter_id, json.dumps(dead_letter, default=str))
@@ -197,7 +198,7 @@ class RunStore:
         if drop_letter is not None:
             pipe.delete(constants.DLQ_ITEM + drop_letter)
             pipe.zrem(constants.DLQ_INDEX, drop_letter)
-        if drop_job is not None:
+        if drop_job is not None and drop_job != new_job:  # never the job just queued
             pipe.zrem(QUEUE_NAME, drop_job)
             pipe.delete(keys.ARQ_JOB + drop_job)
 

@@ -166,3 +166,15 @@ async def _arrived(app: Receiver, count: int) -> bool:
 async def _all_succeeded(redis: Redis, run_ids: list[str]) -> bool:
     statuses = await asyncio.gather(*(run_status(redis, run_id) for run_id in run_ids))
     return all(status == "succeeded" for status in statuses)
+
+
+async def test_a_save_never_drops_the_job_it_queues(redis: Redis) -> None:
+    """Told to drop the job it also queues (same dispatch), a save keeps that job: a run
+    handed to arq is never left without one."""
+    store = RunStore(redis, 3600)
+    run = Run("j1:hook", "j1", "perfex.leads.created", "hook")
+    await store.create_many([run])
+    job_id = job_id_for(run.id, run.dispatch)
+    await store.save(run, run.status, enqueue_after=0.0, drop_job=job_id)
+    assert await redis.zscore(QUEUE_NAME, job_id) is not None
+    assert await redis.exists(keys.ARQ_JOB + job_id)
