@@ -13,17 +13,20 @@ runs in this process so it does not steal the server's core. Three servers, same
                 (`SET bench:bare:<X-GitHub-Delivery> <body> EX 600`, one round trip on
                 the bridge's own client settings) before answering 202,
 - `bridge`:     POST /hooks/github: GitHub HMAC verified, JSON parsed and checked,
-                replay-claimed and stored in Valkey (a fresh X-GitHub-Delivery per
-                request, so every one is a new stored event).
+                replay-claimed and stored in Valkey, typed by an `event:` template
+                (a fresh X-GitHub-Delivery and body per request, so every one is a
+                new stored event, not a replay's duplicate).
 
 Per server: closed-loop throughput with C keep-alive connections, measuring the server
 process's CPU (user + system, from /proc) per accepted request, Valkey's CPU and the Redis
-commands per accepted request (INFO, its own calls subtracted); then an open-loop run at a
+commands per accepted request (INFO, its own calls subtracted; commands a script runs
+count one each); then an open-loop run at a
 fixed rate R (latency from each request's scheduled send time, so a stalled server cannot
 hide its queueing), with its CPU per request too. The client is a raw-socket HTTP/1.1
-keep-alive client (`--client httpx` runs httpx with a pool instead). `--profile` records
-the bridge server with py-spy (raw stacks, for bench/profile_summary.py) during its
-throughput phase. Targets: bridge throughput >= half the fair baseline's; p99 < 50 ms at
+keep-alive client (`--client httpx` runs httpx with a pool instead). `--profile X.txt`
+records each server with py-spy (raw stacks in X-<server>.txt, for
+bench/profile_summary.py) during its throughput phase: its figures are then not for
+comparison. Targets: bridge throughput >= half the fair baseline's; p99 < 50 ms at
 500 req/s. The machine is shared: compare runs made close together, several of each.
 """
 
@@ -344,8 +347,9 @@ def bench_server(
         _wait_port(port, time.monotonic() + 30)
         asyncio.run(throughput(port, args.connections, 1.0, args.client, base))  # warm-up
         spy = None
-        if args.profile is not None and kind == "bridge":
-            spy = _profiler(proc.pid, args.seconds, args.profile)
+        if args.profile is not None:
+            path = args.profile.with_name(f"{args.profile.stem}-{kind}{args.profile.suffix}")
+            spy = _profiler(proc.pid, args.seconds, path)
         before = meter.read()
         result = asyncio.run(
             throughput(port, args.connections, args.seconds, args.client, base + 10**6)
@@ -424,7 +428,9 @@ def main() -> int:
         "--only", nargs="+", choices=SERVERS, default=list(SERVERS), help="servers to measure"
     )
     parser.add_argument(
-        "--profile", type=Path, help="py-spy raw stacks of the bridge's throughput phase here"
+        "--profile",
+        type=Path,
+        help="py-spy raw stacks of each server's throughput phase (X.txt: X-bridge.txt, ...)",
     )
     args = parser.parse_args()
 

@@ -101,6 +101,29 @@ return created
 """
 
 
+# One event, first claiming a key for its id (a webhook body's replay key): when the key
+# already names another event, nothing is stored and that id is returned, so the caller
+# answers with it (or stores under it); else the event is stored as by _STORE_SCRIPT.
+# Claim and store are one atomic call: one round trip per accepted webhook.
+# KEYS: the time index, the stream, the event key, the claim key.
+# ARGV: the TTL, the time, the event's JSON, its id, the claim's TTL.
+# Returns {1 if stored else 0, the id the claim names}.
+_CLAIM_AND_STORE_SCRIPT = """
+if not redis.call('SET', KEYS[4], ARGV[4], 'NX', 'EX', ARGV[5]) then
+  local first = redis.call('GET', KEYS[4])
+  if first and first ~= ARGV[4] then
+    return {0, first}
+  end
+end
+if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'EX', ARGV[1]) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+  redis.call('XADD', KEYS[2], '*', 'id', ARGV[4])
+  return {1, ARGV[4]}
+end
+return {0, ARGV[4]}
+"""
+
+
 class EventStore:
     """Events in Redis: one string key per event, a time index, and the router's stream.
 
@@ -114,6 +137,7 @@ class EventStore:
         self.redis = redis
         self.retention_seconds = retention_seconds
         self._store_script = redis.register_script(_STORE_SCRIPT)
+        self._claim_script = redis.register_script(_CLAIM_AND_STORE_SCRIPT)
 
     async def store(self, event: Event) -> bool:
         """Store the event unless its id is already stored; True when it is new."""
@@ -134,6 +158,36 @@ class EventStore:
         except (RedisError, OSError) as exc:
             raise StoreUnavailable(f"event store unavailable: {exc}") from exc
         return [bool(flag) for flag in created]
+
+    async def store_claiming(self, event: Event, claim_key: str, claim_ttl: int) -> bool:
+        """Store the event unless its id is stored, first claiming `claim_key` for its id
+        (SET NX, `claim_ttl` seconds); True when it is new. When the key already names
+        another event, that event's id becomes `event.id` and the event is stored under
+        it unless that one is (a replay is its first delivery's duplicate). One round
+        trip, except when a claim names another id (a replay): then two.
+        """
+        keys = [
+            constants.EVENTS_BY_TIME,
+            constants.EVENT_STREAM,
+            constants.EVENT_KEY + event.id,
+            claim_key,
+        ]
+        args: list[str | int | float] = [
+            self.retention_seconds,
+            time.time(),
+            event.to_json(),
+            event.id,
+            claim_ttl,
+        ]
+        try:
+            created, claimed = await self._claim_script(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(f"event store unavailable: {exc}") from exc
+        first = claimed.decode() if isinstance(claimed, bytes) else str(claimed)
+        if first == event.id:
+            return bool(created)
+        event.id = first  # stored already, unless that first store expired or failed
+        return await self.store(event)
 
     async def stage(self, pipe: Any, events: Sequence[Event]) -> None:
         """Queue `store_many` on a pipeline (e.g. in the transaction of a dead letter)."""

@@ -26,7 +26,7 @@ from bridge.rules.model import Hook
 from bridge.web.bodies import BodyError, parse_body, read_body
 from bridge.web.delivery import delivery_id, event_id, public_headers
 from bridge.web.metrics import WebMetrics
-from bridge.web.replay import body_key, claim
+from bridge.web.replay import body_key, claim_ttl
 from bridge.web.verify import verify_hook
 
 logger = logging.getLogger("bridge.web.hooks")
@@ -119,9 +119,10 @@ async def _handle(
     settings = request.app.state.settings
     seen = body_key(hook.name, hook.verify, raw, settings.replay_window)
     try:
-        if seen is not None:
-            event.id = await claim(request.app.state.redis, seen, event.id, settings.replay_window)
-        created = await store.store(event)
+        if seen is None:
+            created = await store.store(event)
+        else:
+            created = await store.store_claiming(event, seen, claim_ttl(settings.replay_window))
     except StoreUnavailable:
         logger.warning("hook %s: event store unavailable, answered 503", hook.name)
         return error(503, "event store unavailable, retry later", {"Retry-After": "5"}), (
