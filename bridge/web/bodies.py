@@ -203,6 +203,8 @@ def parse_body(body: bytes, content_type: str | None) -> Any:
 def _parse(body: bytes, content_type: str | None) -> Any:
     if not body.strip():
         return {}
+    if content_type == "application/json":  # the usual type, without parsing its options
+        return parse_json(body)
     if not content_type:
         if body.lstrip()[:1] in (b"{", b"["):
             return parse_json(body)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from starlette.requests import Request
@@ -27,13 +29,14 @@ from bridge.web.bodies import BodyError, parse_body, read_body
 from bridge.web.delivery import delivery_id, event_id, public_headers
 from bridge.web.metrics import WebMetrics
 from bridge.web.replay import body_key, claim_ttl
-from bridge.web.verify import verify_hook
+from bridge.web.verify import QUERY_SCHEMES, verify_hook
 
 logger = logging.getLogger("bridge.web.hooks")
 
 #: The metrics label of requests for hooks that do not exist (bounded cardinality).
 UNKNOWN = "_unknown"
 _CHALLENGES = {"basic": 'Basic realm="bridge"', "token": 'Bearer realm="bridge"'}
+_NO_QUERY: Mapping[str, str] = MappingProxyType({})
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -81,7 +84,7 @@ async def receive(request: Request) -> JSONResponse:
             request, hook, state.events, state.settings.max_body_bytes
         )
         if outcome == "accepted":
-            metrics.events_stored.labels(label).inc()
+            metrics.stored(label)
         return response
     finally:
         metrics.observe(label, outcome, time.perf_counter() - started)
@@ -95,7 +98,8 @@ async def _handle(
     try:
         raw = await read_body(request, limit)
         headers = _headers(request)
-        verify_hook(hook, raw, headers, request.query_params, time.time())
+        query = request.query_params if hook.verify in QUERY_SCHEMES else _NO_QUERY
+        verify_hook(hook, raw, headers, query, time.time())
         data = parse_body(raw, headers.get("content-type"))
     except BodyError as exc:
         outcome = "too_large" if exc.status == 413 else "bad_body"
