@@ -1,12 +1,14 @@
-"""An accepted webhook costs the event store one Redis round trip (one script call)."""
+"""What an accepted webhook costs: one Redis round trip, no INFO line of its own."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 from typing import Any
 
 import httpx
+import pytest
 from redis.asyncio import Redis
 
 from tests.web import signing
@@ -55,3 +57,21 @@ async def test_an_accepted_github_webhook_is_one_round_trip(
         assert retry.status_code == 200 and retry.json()["duplicate"] is True
 
     assert await _commands_during(redis_url, db, send) == ["EVALSHA", "EVALSHA"]
+
+
+async def test_an_accepted_webhook_logs_at_debug_only(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Storing a webhook writes its id and type at DEBUG, nothing at INFO (uvicorn's
+    access log has the request); a duplicate still says so at INFO."""
+    caplog.set_level(logging.DEBUG, logger="bridge.web.hooks")
+    body = _body(2)
+    headers = signing.github(body)
+    assert (await client.post("/hooks/github", content=body, headers=headers)).status_code == 202
+    ours = [r for r in caplog.records if r.name == "bridge.web.hooks"]
+    assert [r.levelno for r in ours] == [logging.DEBUG]
+    assert "stored webhook:github:d-1 as webhook.github.issues" in ours[0].getMessage()
+    caplog.clear()
+    assert (await client.post("/hooks/github", content=body, headers=headers)).status_code == 200
+    again = [r for r in caplog.records if r.name == "bridge.web.hooks"]
+    assert [r.levelno for r in again] == [logging.INFO]
