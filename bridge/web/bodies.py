@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import json
 import logging
+import math
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -29,12 +31,14 @@ from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from bridge.payloads import problem
+from bridge.payloads import nesting_problem, problem
 
 logger = logging.getLogger("bridge.web.bodies")
 
 #: Most fields a form body may have.
 MAX_FIELDS = 1000
+#: A JSON escape of a UTF-16 surrogate, `\\ud800` to `\\udfff` (maybe escaped itself).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class BodyError(Exception):
@@ -74,16 +78,34 @@ def _reject_constant(name: str) -> Any:
 
 def parse_json(body: bytes) -> Any:
     """Strict JSON from UTF-8 bytes (400 on bad UTF-8, bad JSON, absurd nesting)."""
+    return _load_json(body)[0]
+
+
+def _load_json(body: bytes) -> tuple[Any, bool]:
+    """`parse_json`, and whether only the value's nesting can still be unsound: True when
+    no number overflowed to infinity and the body spells no UTF-16 surrogate escape (the
+    only way valid UTF-8 parses to a lone surrogate), so `problem`'s walk over every
+    string and number can be skipped for its depth check alone."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BodyError(400, "body is not valid UTF-8") from None
+    infinite = False
+
+    def number(literal: str) -> float:
+        nonlocal infinite
+        value = float(literal)  # what json does by default, watched for overflow
+        infinite = infinite or math.isinf(value)
+        return value
+
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=number)
     except RecursionError:
         raise BodyError(400, "body is not valid JSON: nested too deeply") from None
     except ValueError as exc:
         raise BodyError(400, f"body is not valid JSON: {exc}") from None
+    surrogates = b"\\u" in body and _SURROGATE_ESCAPE.search(body) is not None
+    return data, not (infinite or surrogates)
 
 
 def _add_field(fields: dict[str, Any], name: str, value: str) -> None:
@@ -193,35 +215,36 @@ def parse_body(body: bytes, content_type: str | None) -> Any:
     Whatever the type, the result must be storable and showable everywhere: valid Unicode,
     finite numbers, nested at most `constants.MAX_NESTING` deep (400 otherwise).
     """
-    data = _parse(body, content_type)
-    why = problem(data)
+    data, sound = _parse(body, content_type)
+    why = nesting_problem(data) if sound else problem(data)
     if why is not None:
         raise BodyError(400, f"body refused: {why}")
     return data
 
 
-def _parse(body: bytes, content_type: str | None) -> Any:
+def _parse(body: bytes, content_type: str | None) -> tuple[Any, bool]:
+    """The parsed body, and True when only its nesting is left to check (`_load_json`)."""
     if not body.strip():
-        return {}
+        return {}, True
     if content_type == "application/json":  # the usual type, without parsing its options
-        return parse_json(body)
+        return _load_json(body)
     if not content_type:
         if body.lstrip()[:1] in (b"{", b"["):
-            return parse_json(body)
+            return _load_json(body)
         raise BodyError(415, "no Content-Type given; send application/json or a form")
     # Header values arrive latin-1 decoded; anything else is not a media type.
     media, options = parse_options_header(content_type.encode("latin-1", "replace"))
     media_type = media.decode("latin-1").lower()
     if media_type == "application/json" or media_type.endswith("+json"):
-        return parse_json(body)
+        return _load_json(body)
     if media_type == "application/x-www-form-urlencoded":
-        return parse_form(body)
+        return parse_form(body), False
     if media_type == "multipart/form-data":
-        return parse_multipart(body, options.get(b"boundary"))
+        return parse_multipart(body, options.get(b"boundary")), False
     if media_type.startswith("text/"):
         charset = options.get(b"charset", b"utf-8").decode("latin-1")
         try:
-            return body.decode(charset)
+            return body.decode(charset), False
         except (LookupError, UnicodeDecodeError):
             raise BodyError(400, f"body is not valid {charset} text") from None
     raise BodyError(415, f"unsupported Content-Type {media_type!r}")
