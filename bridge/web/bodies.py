@@ -24,7 +24,7 @@ import json
 import logging
 import math
 import re
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import MultipartParseError
@@ -78,14 +78,24 @@ def _reject_constant(name: str) -> Any:
 
 def parse_json(body: bytes) -> Any:
     """Strict JSON from UTF-8 bytes (400 on bad UTF-8, bad JSON, absurd nesting)."""
-    return _load_json(body)[0]
+    return _load_json(body).data
 
 
-def _load_json(body: bytes) -> tuple[Any, bool]:
-    """`parse_json`, and whether only the value's nesting can still be unsound: True when
-    no number overflowed to infinity and the body spells no UTF-16 surrogate escape (the
-    only way valid UTF-8 parses to a lone surrogate), so `problem`'s walk over every
-    string and number can be skipped for its depth check alone."""
+class _Parsed(NamedTuple):
+    data: Any
+    #: True when only the value's nesting can still be unsound: no number overflowed to
+    #: infinity and the body spells no UTF-16 surrogate escape (the only way valid UTF-8
+    #: parses to a lone surrogate), so `problem`'s walk over every string and number can
+    #: be skipped for its depth check alone.
+    sound: bool = False
+    #: The body's JSON text, when it can be stored as the data's encoding: on one line
+    #: (a literal newline in JSON is layout, never data), so not a pretty-printed body
+    #: that would take more room than the encoded value.
+    text: str | None = None
+
+
+def _load_json(body: bytes) -> _Parsed:
+    """`parse_json`, with what `_Parsed` says of it."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
@@ -105,7 +115,9 @@ def _load_json(body: bytes) -> tuple[Any, bool]:
     except ValueError as exc:
         raise BodyError(400, f"body is not valid JSON: {exc}") from None
     surrogates = b"\\u" in body and _SURROGATE_ESCAPE.search(body) is not None
-    return data, not (infinite or surrogates)
+    return _Parsed(
+        data, not (infinite or surrogates), None if "\n" in text else text.strip(" \t\r")
+    )
 
 
 def _add_field(fields: dict[str, Any], name: str, value: str) -> None:
@@ -215,17 +227,23 @@ def parse_body(body: bytes, content_type: str | None) -> Any:
     Whatever the type, the result must be storable and showable everywhere: valid Unicode,
     finite numbers, nested at most `constants.MAX_NESTING` deep (400 otherwise).
     """
-    data, sound = _parse(body, content_type)
-    why = nesting_problem(data) if sound else problem(data)
+    return parse_body_with_text(body, content_type)[0]
+
+
+def parse_body_with_text(body: bytes, content_type: str | None) -> tuple[Any, str | None]:
+    """`parse_body`, and the body's text when it is JSON that can be stored as the data's
+    encoding as it is (`bridge.events.event_json`), else None."""
+    parsed = _parse(body, content_type)
+    why = nesting_problem(parsed.data) if parsed.sound else problem(parsed.data)
     if why is not None:
         raise BodyError(400, f"body refused: {why}")
-    return data
+    return parsed.data, parsed.text
 
 
-def _parse(body: bytes, content_type: str | None) -> tuple[Any, bool]:
-    """The parsed body, and True when only its nesting is left to check (`_load_json`)."""
+def _parse(body: bytes, content_type: str | None) -> _Parsed:
+    """The parsed body (`_Parsed`)."""
     if not body.strip():
-        return {}, True
+        return _Parsed({}, sound=True)
     if content_type == "application/json":  # the usual type, without parsing its options
         return _load_json(body)
     if not content_type:
@@ -238,13 +256,13 @@ def _parse(body: bytes, content_type: str | None) -> tuple[Any, bool]:
     if media_type == "application/json" or media_type.endswith("+json"):
         return _load_json(body)
     if media_type == "application/x-www-form-urlencoded":
-        return parse_form(body), False
+        return _Parsed(parse_form(body))
     if media_type == "multipart/form-data":
-        return parse_multipart(body, options.get(b"boundary")), False
+        return _Parsed(parse_multipart(body, options.get(b"boundary")))
     if media_type.startswith("text/"):
         charset = options.get(b"charset", b"utf-8").decode("latin-1")
         try:
-            return body.decode(charset), False
+            return _Parsed(body.decode(charset))
         except (LookupError, UnicodeDecodeError):
             raise BodyError(400, f"body is not valid {charset} text") from None
     raise BodyError(415, f"unsupported Content-Type {media_type!r}")

@@ -25,7 +25,7 @@ from bridge.events import Event, EventStore
 from bridge.exceptions import StoreUnavailable, TemplateError, VerificationError
 from bridge.push.receive import receive_push
 from bridge.rules.model import Hook
-from bridge.web.bodies import BodyError, parse_body, read_body
+from bridge.web.bodies import BodyError, parse_body_with_text, read_body
 from bridge.web.delivery import delivery_id, event_id, public_headers
 from bridge.web.metrics import WebMetrics
 from bridge.web.replay import body_key, claim_ttl
@@ -100,7 +100,7 @@ async def _handle(
         headers = _headers(request)
         query = request.query_params if hook.verify in QUERY_SCHEMES else _NO_QUERY
         verify_hook(hook, raw, headers, query, time.time())
-        data = parse_body(raw, headers.get("content-type"))
+        data, data_json = parse_body_with_text(raw, headers.get("content-type"))
     except BodyError as exc:
         outcome = "too_large" if exc.status == 413 else "bad_body"
         return error(exc.status, exc.message), outcome
@@ -124,9 +124,10 @@ async def _handle(
     seen = body_key(hook.name, hook.verify, raw, settings.replay_window)
     try:
         if seen is None:
-            created = await store.store(event)
+            created = await store.store(event, data_json)
         else:
-            created = await store.store_claiming(event, seen, claim_ttl(settings.replay_window))
+            ttl = claim_ttl(settings.replay_window)
+            created = await store.store_claiming(event, seen, ttl, data_json)
     except StoreUnavailable:
         logger.warning("hook %s: event store unavailable, answered 503", hook.name)
         return error(503, "event store unavailable, retry later", {"Retry-After": "5"}), (

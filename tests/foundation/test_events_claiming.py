@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pytest
 from redis.asyncio import Redis
 
 from bridge import constants
-from bridge.events import Event, EventStore
+from bridge.events import Event, EventStore, event_json
 from bridge.exceptions import StoreUnavailable
 
 KEY = constants.HOOK_BODY_SEEN + "github:abc"
@@ -82,3 +85,31 @@ async def test_claiming_with_redis_down_is_a_bridge_error() -> None:
             await EventStore(dead).store_claiming(_hook_event("d-1"), KEY, 60)
     finally:
         await dead.aclose()
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{}, {"headers": {"x-a": "1"}}, {"changes": {"s": [1, 2]}, "headers": {"x-b": "é"}}],
+)
+def test_event_json_with_the_data_text_is_the_same_document(extra: dict[str, Any]) -> None:
+    """The data's own JSON text spliced in parses to what to_json gives, keys in order."""
+    data_json = '{"b": [1, 2.5, null], "a": "caf\\u00e9 ☕", "n": 123456789012345678901234}'
+    event = Event("e-1", "webhook.x", "webhook", json.loads(data_json), **extra)
+    spliced = event_json(event, data_json)
+    assert data_json in spliced
+    assert json.loads(spliced) == json.loads(event.to_json())
+    assert list(json.loads(spliced)) == list(json.loads(event.to_json()))
+    assert event_json(event) == event.to_json()
+
+
+async def test_a_stored_data_text_reads_back_as_the_event(redis: Redis) -> None:
+    """An event stored with its data's text (store and store_claiming) reads back equal."""
+    store = EventStore(redis)
+    text = '{"action":"opened","issue":{"number":7}}'
+    first = Event("e-1", "webhook.x", "webhook", json.loads(text), headers={"h": "v"})
+    second = Event("e-2", "webhook.x", "webhook", json.loads(text))
+    assert await store.store(first, text) is True
+    assert await store.store_claiming(second, KEY, 60, text) is True
+    for event in (first, second):
+        loaded = await store.get(event.id)
+        assert loaded is not None and loaded.to_dict() == event.to_dict()

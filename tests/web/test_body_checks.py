@@ -1,4 +1,4 @@
-"""JSON bodies skip the full walk when only their nesting can be wrong: same verdicts."""
+"""JSON bodies: the full walk skipped when only nesting can be wrong, the text kept as sent."""
 
 from __future__ import annotations
 
@@ -6,13 +6,18 @@ import json
 from collections import OrderedDict
 from typing import Any
 
+import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from redis.asyncio import Redis
 
+from bridge import constants
 from bridge.constants import MAX_NESTING
+from bridge.events import Event
 from bridge.payloads import nesting_problem, problem
 from bridge.web.bodies import BodyError, parse_body
+from tests.web import signing
 
 # Text with some lone surrogates, backslashes and `u`s (to look like escapes) mixed in.
 _TEXT = st.text(
@@ -96,3 +101,24 @@ def test_the_nesting_check_sees_tuples_and_subclasses() -> None:
         assert nesting_problem(nest(levels)) == problem(nest(levels)), levels
     assert nesting_problem(nest(MAX_NESTING)) is None
     assert nesting_problem(nest(MAX_NESTING + 1)) == f"nested deeper than {MAX_NESTING} levels"
+
+
+async def test_a_one_line_json_body_is_stored_as_sent(
+    client: httpx.AsyncClient, redis: Redis
+) -> None:
+    """A compact body's own text is the stored data (not encoded again); a pretty-printed
+    one is stored compactly; both read back as the parsed body."""
+    one_line = b' {"action": "opened", "caf\\u00e9": "\xe2\x98\x95", "n": 1.50} '
+    pretty = b'{\n  "action": "closed",\n  "n": 2\n}\n'
+    for body, delivery in ((one_line, "d-1"), (pretty, "d-2")):
+        headers = signing.github(body, delivery=delivery)
+        response = await client.post("/hooks/github", content=body, headers=headers)
+        assert response.status_code == 202, response.text
+        raw = await redis.get(constants.EVENT_KEY + response.json()["event_id"])
+        assert raw is not None
+        stored = Event.from_json(raw)
+        assert stored.data == json.loads(body)
+        if body is one_line:
+            assert body.strip().decode() in raw.decode()
+        else:
+            assert b"\n" not in raw
