@@ -80,6 +80,23 @@ class Event:
         return cls.from_dict(json.loads(text))
 
 
+def event_json(event: Event, data_json: str | None = None) -> str:
+    """`event.to_json()`; with `data_json`, the data's own JSON text (a webhook's body as
+    received, which parses to `event.data`) stands in for encoding `event.data` again:
+    the same document once parsed, without the cost of encoding a large body twice."""
+    if data_json is None:
+        return event.to_json()
+    fields = event.to_dict()
+    head = {name: fields.pop(name) for name in ("id", "type", "source", "time")}
+    del fields["data"]  # to_dict's order: id, type, source, time, data, then the rest
+    text = _compact(head)[:-1] + ',"data":' + data_json
+    return text + ("," + _compact(fields)[1:] if fields else "}")
+
+
+def _compact(value: dict[str, Any]) -> str:
+    return json.dumps(value, separators=(",", ":"), default=str)
+
+
 # For each event: SET NX it, index it by time and append its id to the router's stream.
 # One script call stores a whole page: per event, either all three happen or none, so no
 # stored event is ever left unrouted, and the stream keeps the order given.
@@ -101,6 +118,29 @@ return created
 """
 
 
+# One event, first claiming a key for its id (a webhook body's replay key): when the key
+# already names another event, nothing is stored and that id is returned, so the caller
+# answers with it (or stores under it); else the event is stored as by _STORE_SCRIPT.
+# Claim and store are one atomic call: one round trip per accepted webhook.
+# KEYS: the time index, the stream, the event key, the claim key.
+# ARGV: the TTL, the time, the event's JSON, its id, the claim's TTL.
+# Returns {1 if stored else 0, the id the claim names}.
+_CLAIM_AND_STORE_SCRIPT = """
+if not redis.call('SET', KEYS[4], ARGV[4], 'NX', 'EX', ARGV[5]) then
+  local first = redis.call('GET', KEYS[4])
+  if first and first ~= ARGV[4] then
+    return {0, first}
+  end
+end
+if redis.call('SET', KEYS[3], ARGV[3], 'NX', 'EX', ARGV[1]) then
+  redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+  redis.call('XADD', KEYS[2], '*', 'id', ARGV[4])
+  return {1, ARGV[4]}
+end
+return {0, ARGV[4]}
+"""
+
+
 class EventStore:
     """Events in Redis: one string key per event, a time index, and the router's stream.
 
@@ -114,26 +154,64 @@ class EventStore:
         self.redis = redis
         self.retention_seconds = retention_seconds
         self._store_script = redis.register_script(_STORE_SCRIPT)
+        self._claim_script = redis.register_script(_CLAIM_AND_STORE_SCRIPT)
 
-    async def store(self, event: Event) -> bool:
-        """Store the event unless its id is already stored; True when it is new."""
-        (created,) = await self.store_many([event])
+    async def store(self, event: Event, data_json: str | None = None) -> bool:
+        """Store the event unless its id is already stored; True when it is new.
+        `data_json`: its data's own JSON text, if at hand (`event_json`)."""
+        (created,) = await self._store([(event, event_json(event, data_json))])
         return created
 
     async def store_many(self, events: Sequence[Event]) -> list[bool]:
         """Store several events in one round trip, in order; True per event that was new."""
-        if not events:
+        return await self._store([(event, event.to_json()) for event in events])
+
+    async def _store(self, encoded: Sequence[tuple[Event, str]]) -> list[bool]:
+        if not encoded:
             return []
         keys = [constants.EVENTS_BY_TIME, constants.EVENT_STREAM]
         args: list[str | int | float] = [self.retention_seconds, time.time()]
-        for event in events:
+        for event, text in encoded:
             keys.append(constants.EVENT_KEY + event.id)
-            args += (event.to_json(), event.id)
+            args += (text, event.id)
         try:
             created = await self._store_script(keys=keys, args=args)
         except (RedisError, OSError) as exc:
             raise StoreUnavailable(f"event store unavailable: {exc}") from exc
         return [bool(flag) for flag in created]
+
+    async def store_claiming(
+        self, event: Event, claim_key: str, claim_ttl: int, data_json: str | None = None
+    ) -> bool:
+        """Store the event unless its id is stored, first claiming `claim_key` for its id
+        (SET NX, `claim_ttl` seconds); True when it is new. When the key already names
+        another event, that event's id becomes `event.id` and the event is stored under
+        it unless that one is (a replay is its first delivery's duplicate). One round
+        trip, except when a claim names another id (a replay): then two. `data_json` as
+        for `store`.
+        """
+        keys = [
+            constants.EVENTS_BY_TIME,
+            constants.EVENT_STREAM,
+            constants.EVENT_KEY + event.id,
+            claim_key,
+        ]
+        args: list[str | int | float] = [
+            self.retention_seconds,
+            time.time(),
+            event_json(event, data_json),
+            event.id,
+            claim_ttl,
+        ]
+        try:
+            created, claimed = await self._claim_script(keys=keys, args=args)
+        except (RedisError, OSError) as exc:
+            raise StoreUnavailable(f"event store unavailable: {exc}") from exc
+        first = claimed.decode() if isinstance(claimed, bytes) else str(claimed)
+        if first == event.id:
+            return bool(created)
+        event.id = first  # stored already, unless that first store expired or failed
+        return await self.store(event, data_json)
 
     async def stage(self, pipe: Any, events: Sequence[Event]) -> None:
         """Queue `store_many` on a pipeline (e.g. in the transaction of a dead letter)."""

@@ -22,19 +22,23 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+import math
+import re
+from typing import Any, NamedTuple
 from urllib.parse import parse_qsl
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from bridge.payloads import problem
+from bridge.payloads import nesting_problem, problem
 
 logger = logging.getLogger("bridge.web.bodies")
 
 #: Most fields a form body may have.
 MAX_FIELDS = 1000
+#: A JSON escape of a UTF-16 surrogate, `\\ud800` to `\\udfff` (maybe escaped itself).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 class BodyError(Exception):
@@ -74,16 +78,46 @@ def _reject_constant(name: str) -> Any:
 
 def parse_json(body: bytes) -> Any:
     """Strict JSON from UTF-8 bytes (400 on bad UTF-8, bad JSON, absurd nesting)."""
+    return _load_json(body).data
+
+
+class _Parsed(NamedTuple):
+    data: Any
+    #: True when only the value's nesting can still be unsound: no number overflowed to
+    #: infinity and the body spells no UTF-16 surrogate escape (the only way valid UTF-8
+    #: parses to a lone surrogate), so `problem`'s walk over every string and number can
+    #: be skipped for its depth check alone.
+    sound: bool = False
+    #: The body's JSON text, when it can be stored as the data's encoding: on one line
+    #: (a literal newline in JSON is layout, never data), so not a pretty-printed body
+    #: that would take more room than the encoded value.
+    text: str | None = None
+
+
+def _load_json(body: bytes) -> _Parsed:
+    """`parse_json`, with what `_Parsed` says of it."""
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError:
         raise BodyError(400, "body is not valid UTF-8") from None
+    infinite = False
+
+    def number(literal: str) -> float:
+        nonlocal infinite
+        value = float(literal)  # what json does by default, watched for overflow
+        infinite = infinite or math.isinf(value)
+        return value
+
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        data = json.loads(text, parse_constant=_reject_constant, parse_float=number)
     except RecursionError:
         raise BodyError(400, "body is not valid JSON: nested too deeply") from None
     except ValueError as exc:
         raise BodyError(400, f"body is not valid JSON: {exc}") from None
+    surrogates = b"\\u" in body and _SURROGATE_ESCAPE.search(body) is not None
+    return _Parsed(
+        data, not (infinite or surrogates), None if "\n" in text else text.strip(" \t\r")
+    )
 
 
 def _add_field(fields: dict[str, Any], name: str, value: str) -> None:
@@ -193,33 +227,42 @@ def parse_body(body: bytes, content_type: str | None) -> Any:
     Whatever the type, the result must be storable and showable everywhere: valid Unicode,
     finite numbers, nested at most `constants.MAX_NESTING` deep (400 otherwise).
     """
-    data = _parse(body, content_type)
-    why = problem(data)
+    return parse_body_with_text(body, content_type)[0]
+
+
+def parse_body_with_text(body: bytes, content_type: str | None) -> tuple[Any, str | None]:
+    """`parse_body`, and the body's text when it is JSON that can be stored as the data's
+    encoding as it is (`bridge.events.event_json`), else None."""
+    parsed = _parse(body, content_type)
+    why = nesting_problem(parsed.data) if parsed.sound else problem(parsed.data)
     if why is not None:
         raise BodyError(400, f"body refused: {why}")
-    return data
+    return parsed.data, parsed.text
 
 
-def _parse(body: bytes, content_type: str | None) -> Any:
+def _parse(body: bytes, content_type: str | None) -> _Parsed:
+    """The parsed body (`_Parsed`)."""
     if not body.strip():
-        return {}
+        return _Parsed({}, sound=True)
+    if content_type == "application/json":  # the usual type, without parsing its options
+        return _load_json(body)
     if not content_type:
         if body.lstrip()[:1] in (b"{", b"["):
-            return parse_json(body)
+            return _load_json(body)
         raise BodyError(415, "no Content-Type given; send application/json or a form")
     # Header values arrive latin-1 decoded; anything else is not a media type.
     media, options = parse_options_header(content_type.encode("latin-1", "replace"))
     media_type = media.decode("latin-1").lower()
     if media_type == "application/json" or media_type.endswith("+json"):
-        return parse_json(body)
+        return _load_json(body)
     if media_type == "application/x-www-form-urlencoded":
-        return parse_form(body)
+        return _Parsed(parse_form(body))
     if media_type == "multipart/form-data":
-        return parse_multipart(body, options.get(b"boundary"))
+        return _Parsed(parse_multipart(body, options.get(b"boundary")))
     if media_type.startswith("text/"):
         charset = options.get(b"charset", b"utf-8").decode("latin-1")
         try:
-            return body.decode(charset)
+            return _Parsed(body.decode(charset))
         except (LookupError, UnicodeDecodeError):
             raise BodyError(400, f"body is not valid {charset} text") from None
     raise BodyError(415, f"unsupported Content-Type {media_type!r}")

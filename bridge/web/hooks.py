@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from starlette.requests import Request
@@ -23,17 +25,18 @@ from bridge.events import Event, EventStore
 from bridge.exceptions import StoreUnavailable, TemplateError, VerificationError
 from bridge.push.receive import receive_push
 from bridge.rules.model import Hook
-from bridge.web.bodies import BodyError, parse_body, read_body
+from bridge.web.bodies import BodyError, parse_body_with_text, read_body
 from bridge.web.delivery import delivery_id, event_id, public_headers
 from bridge.web.metrics import WebMetrics
-from bridge.web.replay import body_key, claim
-from bridge.web.verify import verify_hook
+from bridge.web.replay import body_key, claim_ttl
+from bridge.web.verify import QUERY_SCHEMES, verify_hook
 
 logger = logging.getLogger("bridge.web.hooks")
 
 #: The metrics label of requests for hooks that do not exist (bounded cardinality).
 UNKNOWN = "_unknown"
 _CHALLENGES = {"basic": 'Basic realm="bridge"', "token": 'Bearer realm="bridge"'}
+_NO_QUERY: Mapping[str, str] = MappingProxyType({})
 
 
 def error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
@@ -81,7 +84,7 @@ async def receive(request: Request) -> JSONResponse:
             request, hook, state.events, state.settings.max_body_bytes
         )
         if outcome == "accepted":
-            metrics.events_stored.labels(label).inc()
+            metrics.stored(label)
         return response
     finally:
         metrics.observe(label, outcome, time.perf_counter() - started)
@@ -95,8 +98,9 @@ async def _handle(
     try:
         raw = await read_body(request, limit)
         headers = _headers(request)
-        verify_hook(hook, raw, headers, request.query_params, time.time())
-        data = parse_body(raw, headers.get("content-type"))
+        query = request.query_params if hook.verify in QUERY_SCHEMES else _NO_QUERY
+        verify_hook(hook, raw, headers, query, time.time())
+        data, data_json = parse_body_with_text(raw, headers.get("content-type"))
     except BodyError as exc:
         outcome = "too_large" if exc.status == 413 else "bad_body"
         return error(exc.status, exc.message), outcome
@@ -119,9 +123,11 @@ async def _handle(
     settings = request.app.state.settings
     seen = body_key(hook.name, hook.verify, raw, settings.replay_window)
     try:
-        if seen is not None:
-            event.id = await claim(request.app.state.redis, seen, event.id, settings.replay_window)
-        created = await store.store(event)
+        if seen is None:
+            created = await store.store(event, data_json)
+        else:
+            ttl = claim_ttl(settings.replay_window)
+            created = await store.store_claiming(event, seen, ttl, data_json)
     except StoreUnavailable:
         logger.warning("hook %s: event store unavailable, answered 503", hook.name)
         return error(503, "event store unavailable, retry later", {"Retry-After": "5"}), (
@@ -130,7 +136,9 @@ async def _handle(
     if not created:
         logger.info("hook %s: duplicate delivery %s", hook.name, event.id)
         return JSONResponse({"event_id": event.id, "duplicate": True}), "duplicate"
-    logger.info("hook %s: stored %s as %s", hook.name, event.id, event.type)
+    # DEBUG: at INFO this line cost about 8 % of the web's CPU per webhook (25 us), and
+    # uvicorn's access log already has one line per request.
+    logger.debug("hook %s: stored %s as %s", hook.name, event.id, event.type)
     return JSONResponse({"event_id": event.id}, status_code=202), "accepted"
 
 

@@ -137,11 +137,26 @@ class WebMetrics:
         )
         self._collector = _SnapshotCollector()
         self.registry.register(self._collector)
+        # The labelled children by label values, looked up once: `labels()` validates and
+        # locks on every call. Bounded like the labels (hooks of the rules, outcomes).
+        self._answered: dict[tuple[str, str], tuple[Any, Any]] = {}
+        self._stored: dict[str, Any] = {}
 
     def observe(self, hook: str, outcome: str, seconds: float) -> None:
         """Count one answered request."""
-        self.requests.labels(hook, outcome).inc()
-        self.latency.labels(hook).observe(seconds)
+        children = self._answered.get((hook, outcome))
+        if children is None:
+            children = (self.requests.labels(hook, outcome), self.latency.labels(hook))
+            self._answered[(hook, outcome)] = children
+        children[0].inc()
+        children[1].observe(seconds)
+
+    def stored(self, hook: str) -> None:
+        """Count one event stored from a webhook of `hook`."""
+        child = self._stored.get(hook)
+        if child is None:
+            child = self._stored[hook] = self.events_stored.labels(hook)
+        child.inc()
 
     async def refresh(self, redis: Redis, rules_errors: int) -> None:
         """Read the shared numbers from Redis; a failure leaves `bridge_redis_up` at 0."""

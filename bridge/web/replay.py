@@ -12,10 +12,10 @@ request holds the credential (or needs none) and can send any body, so rememberi
 would stop nobody while merging legitimate identical submissions (two people sending the
 same form); they keep `Idempotency-Key` / `webhook-id` as their dedupe.
 
-The claim is race-free without a transaction: the first request of a body records its
-event id (SET NX with the window as TTL); every later one takes that same event id, and
-the event store's own SET NX lets exactly one of them store it. A first request whose
-store failed (503) leaves the id claimed but unstored, so its retry stores it then.
+The claim and the store are one script call (`EventStore.store_claiming`, one round trip):
+the first request of a body records its event id under the body's key (SET NX with the
+window as TTL) and stores its event; every later one finds that id and is its duplicate.
+Should the first one's event be gone (expired), a later one stores it under that id.
 """
 
 from __future__ import annotations
@@ -23,11 +23,7 @@ from __future__ import annotations
 import hashlib
 import logging
 
-from redis.asyncio import Redis
-from redis.exceptions import RedisError
-
 from bridge import constants
-from bridge.exceptions import StoreUnavailable
 
 logger = logging.getLogger("bridge.web.replay")
 
@@ -43,15 +39,6 @@ def body_key(hook_name: str, scheme: str, body: bytes, window: float) -> str | N
     return f"{constants.HOOK_BODY_SEEN}{hook_name}:{digest}"
 
 
-async def claim(redis: Redis, key: str, event_id: str, window: float) -> str:
-    """The event id this body is stored under: `event_id` if first, else the first one's."""
-    try:
-        first = await redis.set(key, event_id, nx=True, ex=max(1, int(window)))
-        if first:
-            return event_id
-        existing = await redis.get(key)
-    except (RedisError, OSError) as exc:
-        raise StoreUnavailable(f"event store unavailable: {exc}") from exc
-    if existing is None:  # expired between the two calls: this one is first after all
-        return event_id
-    return existing.decode() if isinstance(existing, bytes) else str(existing)
+def claim_ttl(window: float) -> int:
+    """The body key's TTL in whole seconds (at least 1) for a window of `window` seconds."""
+    return max(1, int(window))

@@ -26,6 +26,9 @@ from bridge.push.signature import verify_perfex
 logger = logging.getLogger("bridge.web.verify")
 
 _ALGORITHMS = {"sha256": hashlib.sha256, "sha1": hashlib.sha1, "sha512": hashlib.sha512}
+#: The schemes that read the query string (`?token=`); the others are given none, so a
+#: request's query is not parsed for nothing.
+QUERY_SCHEMES = frozenset({"token"})
 #: Longest signature header considered; anything longer is refused before any work.
 _MAX_HEADER = 8192
 

@@ -142,3 +142,17 @@ def test_each_app_has_its_own_registry() -> None:
     first.observe("a", "accepted", 0.01)
     assert b'hook="a"' in first.render()
     assert b'hook="a"' not in second.render()
+
+
+def test_repeated_requests_keep_counting() -> None:
+    """Every answered request and stored event counts, not only the first of a label."""
+    metrics = WebMetrics()
+    for _ in range(3):
+        metrics.observe("a", "accepted", 0.002)
+        metrics.stored("a")
+    metrics.observe("a", "duplicate", 0.002)
+    text = metrics.render().decode()
+    assert 'bridge_webhook_requests_total{hook="a",outcome="accepted"} 3.0' in text
+    assert 'bridge_webhook_requests_total{hook="a",outcome="duplicate"} 1.0' in text
+    assert 'bridge_webhook_events_stored_total{hook="a"} 3.0' in text
+    assert 'bridge_webhook_request_seconds_count{hook="a"} 4.0' in text
