@@ -190,8 +190,9 @@ class System:
             "BRIDGE_PORT": self.web_url.rsplit(":", 1)[1],
             "BRIDGE_LOG_LEVEL": "WARNING",
         }
-        if retention is not None:
+        if retention is not None:  # and the replay claims of signed bodies age out alike
             self.env["BRIDGE_RETENTION_DAYS"] = str(retention / 86400)
+            self.env["BRIDGE_REPLAY_WINDOW"] = str(retention)
         self.processes: list[BridgeProcess] = []
 
     def _process(
