@@ -83,7 +83,8 @@ def functions(job_timeout: float = JOB_TIMEOUT) -> list[Function]:
 def build_executor(
     redis: Redis, settings: Settings, rules: RulesSource, tuning: Tuning | None = None
 ) -> Executor:
-    """The per-process executor: one outbound httpx client, one Perfex client, the limits."""
+    """The per-process executor: one outbound aiohttp session, one Perfex client, the limits
+    (built once per worker process: arq Worker restarts and the router's runs share it)."""
     tuning = tuning or Tuning()
     job_timeout = tuning.job_timeout
     budget.configure(settings.render_timeout, settings.render_max_size)
