@@ -35,18 +35,30 @@ def _error(status: int, message: str, retry: bool = False) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers)
 
 
+class PushReader:
+    """How the web reads the records pushes name: one pooled Perfex client behind the shared
+    Perfex limit, for the process's lifetime (a client per push paid a new connection, and
+    over HTTPS a TLS handshake, for every delivery); `source` is None without Perfex."""
+
+    def __init__(self, settings: Settings, redis: Redis) -> None:
+        self._client: PerfexClient | None = None
+        self.source: AdmittedSource | None = None
+        if settings.perfex_url and settings.perfex_token is not None:
+            token = settings.perfex_token.get_secret_value()
+            self._client = PerfexClient(settings.perfex_url, token, timeout=FETCH_TIMEOUT)
+            self.source = AdmittedSource(self._client, push_limiter(settings, redis))
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+
+
 async def receive_push(
-    settings: Settings, redis: Redis, store: EventStore, hook_name: str, body: Any, raw: bytes
+    reader: PushReader, redis: Redis, store: EventStore, hook_name: str, body: Any, raw: bytes
 ) -> tuple[JSONResponse, str]:
     """(response, metrics outcome) for one verified, parsed delivery."""
-    client = None
-    if settings.perfex_url and settings.perfex_token is not None:
-        client = PerfexClient(
-            settings.perfex_url, settings.perfex_token.get_secret_value(), timeout=FETCH_TIMEOUT
-        )
-    source = None if client is None else AdmittedSource(client, push_limiter(settings, redis))
     try:
-        outcome = await ingest(redis, store, source, body, raw)
+        outcome = await ingest(redis, store, reader.source, body, raw)
     except BadDelivery as exc:
         return _error(400, str(exc)), "bad_body"
     except FetchFailed as exc:
@@ -58,9 +70,6 @@ async def receive_push(
     except (StoreUnavailable, RedisError, OSError):  # the limit and the state live in Redis
         logger.warning("hook %s: event store unavailable, answered 503", hook_name)
         return _error(503, "event store unavailable, retry later", True), "unavailable"
-    finally:
-        if client is not None:
-            await client.aclose()
     if outcome.duplicate:
         return JSONResponse({"event_id": outcome.event_id, "duplicate": True}), "duplicate"
     return JSONResponse({"event_id": outcome.event_id}, status_code=202), "accepted"

@@ -96,6 +96,8 @@ class SandboxMiddleware:
             "fields": None,
             "status": None,
             "fault": None,
+            #: The caller's port: calls on one kept-alive connection share it.
+            "peer_port": (scope.get("client") or ("", 0))[1],
         }
         sandbox.calls.append(entry)
 

@@ -13,6 +13,7 @@ routes find them too:
     app.state.redis      redis.asyncio.Redis (from `bridge.connection.redis_client`)
     app.state.events     EventStore on that client
     app.state.rules      the RulesWatcher (`.current` Ruleset, `.errors`)
+    app.state.push       PushReader: how `verify: perfex` hooks read the pushed records
     app.state.metrics    WebMetrics (its own CollectorRegistry)
 
 A RulesWatcher passed in is the caller's to start and stop (it may be shared with the
@@ -38,6 +39,7 @@ from starlette.routing import BaseRoute, Route
 
 from bridge.connection import redis_client
 from bridge.events import EventStore
+from bridge.push.receive import PushReader
 from bridge.rules import Ruleset, RulesWatcher
 from bridge.settings import Settings
 from bridge.web.health import healthz, readyz
@@ -109,6 +111,8 @@ def create_app(
             stack.push_async_callback(redis.aclose)
             app.state.redis = redis
             app.state.events = EventStore(redis, retention_seconds=retention)
+            app.state.push = PushReader(settings, redis)
+            stack.push_async_callback(app.state.push.aclose)
             if rules is None:
                 app.state.rules = await stack.enter_async_context(RulesWatcher(settings.rules))
             else:

@@ -111,7 +111,7 @@ async def _handle(
         return error(401, f"verification failed: {exc}", extra), "unauthorized"
     if hook.verify == "perfex":  # a Perfex push: bridge.push fetches the record, stores
         state = request.app.state
-        return await receive_push(state.settings, state.redis, store, hook.name, data, raw)
+        return await receive_push(state.push, state.redis, store, hook.name, data, raw)
     clean = public_headers(headers, hook)
     event = Event(
         id=event_id(hook.name, delivery_id(hook, headers, raw, data)),

@@ -292,3 +292,16 @@ async def test_push_without_perfex_configured_stores_what_it_carried(
     assert updated_event["id"].startswith(f"perfex:leads:{rid}:updated:")
     assert updated_event["data"]["status"] == 2 and "name" not in updated_event["data"]
     assert not await redis.exists(keys.PENDING + "leads")  # nothing for a poll to meet
+
+
+async def test_pushes_read_perfex_over_one_kept_alive_connection(
+    control: Control, redis: Redis, web: httpx.AsyncClient
+) -> None:
+    """Three pushes one after another: their GETs reach Perfex on one connection (the web
+    keeps one pooled client), not a new connection (and TLS handshake) per push."""
+    leads = await control.create("leads", [LEAD, LEAD, LEAD])
+    for lead in leads:
+        assert (await _push(web, delivery("lead_created", lead["id"]))).status_code == 202
+    calls = [c for c in await control.calls() if c["path"].startswith("/api/leads/")]
+    assert len(calls) == 3
+    assert len({c["peer_port"] for c in calls}) == 1
