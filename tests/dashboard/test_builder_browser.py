@@ -108,6 +108,18 @@ class Bridge:
         raise AssertionError(f"the poller never stored the lead {name!r}")
 
 
+def _wait_first_poll(base: str, timeout: float = 30) -> None:
+    """Until the leads poller finished a pass: its first only takes a baseline of what
+    exists, so a lead a test adds before then would never be `created`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        answer = httpx.get(base + "/api/pollers", headers={"Authorization": f"Bearer {ADMIN}"})
+        if any(p["resource"] == "leads" and p.get("last_success") for p in answer.json()["items"]):
+            return
+        time.sleep(0.2)
+    raise AssertionError("the leads poller never finished its first pass")
+
+
 @contextmanager
 def _running_bridge(tmp_path: Path, rules: Path) -> Iterator[Bridge]:
     """`bridge up` (web + worker + poller, embedded Valkey) on the seeded sandbox."""
@@ -137,6 +149,7 @@ def _running_bridge(tmp_path: Path, rules: Path) -> Iterator[Bridge]:
         base = f"http://127.0.0.1:{port}"
         try:
             wait_http(base + "/healthz", process=process, timeout=60)
+            _wait_first_poll(base)
             yield Bridge(base, sandbox, receiver, rules, process)
         finally:
             code = process.stop()
