@@ -375,7 +375,8 @@ def test_build_test_save_run_edit_disable(browser: Browser, bridge: Bridge) -> N
     expect(page.locator(".rule", has_text="lead-call-task")).to_contain_text("disabled")
     assert "enabled: false" in (bridge.rules / "lead-call-task.yml").read_text()
     page.reload()
-    _reload_until(page, ".rule .badge", "disabled")  # hot reload: loaded, switched off
+    # hot reload: loaded, switched off (its own badge: another rule shows "disabled" too)
+    _reload_until(page, ".rule:has-text('lead-call-task') .badge", "disabled")
     bridge.add_lead("Katherine Johnson", "Globex")
     bridge.wait_routed("Katherine Johnson")
     assert _runs_of(page, url, "lead-call-task") == 1
