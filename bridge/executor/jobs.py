@@ -22,9 +22,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from bridge.events import EventStore
-from bridge.executor import leases, queueing, runner, webhook
+from bridge.executor import leases, limits, queueing, runner, webhook
 from bridge.executor.history import RunStore
-from bridge.executor.limits import Limiter, TargetLimits
+from bridge.executor.limits import Limiter, TargetLimits, perfex_limits
 from bridge.executor.runner import Executor, RulesSource
 from bridge.rules import budget
 from bridge.settings import Settings
@@ -46,9 +46,9 @@ class Tuning:
     #: arq function timeout (a SIGKILLed worker's jobs run again after `lease_seconds`).
     job_timeout: float = JOB_TIMEOUT
     #: Consecutive failures (network, timeout, 5xx) that open a target's circuit.
-    breaker_threshold: int = 10
+    breaker_threshold: int = limits.BREAKER_THRESHOLD
     #: Seconds an open circuit pauses its target before one probe may go.
-    breaker_cooldown: float = 30.0
+    breaker_cooldown: float = limits.BREAKER_COOLDOWN
     #: Outbound requests in flight to one webhook host, across all workers.
     host_concurrency: int = 64
     #: Seconds a running job's lease lasts unrenewed: a dead worker's jobs wait this long.
@@ -104,11 +104,7 @@ def build_executor(
         secrets = (token,)
     limiter = Limiter(
         redis,
-        perfex=TargetLimits(
-            concurrency=settings.perfex_concurrency,
-            rate=settings.perfex_rate,
-            burst=max(settings.perfex_rate, 1.0),
-        ),
+        perfex=perfex_limits(settings),
         per_host=TargetLimits(concurrency=tuning.host_concurrency),
         lease_seconds=tuning.lease_seconds,  # renewed while held: executor/leases.py
         breaker_threshold=tuning.breaker_threshold,

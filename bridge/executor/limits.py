@@ -30,10 +30,16 @@ from redis.asyncio import Redis
 from redis.asyncio.client import Pipeline
 
 from bridge.executor import keys
+from bridge.settings import Settings
 
 logger = logging.getLogger("bridge.executor.limits")
 
 Outcome = Literal["ok", "fail", "neutral"]
+
+#: Consecutive failures (network, timeout, 5xx) that open a target's circuit, and the
+#: seconds it then stays open: the workers' and the push path's defaults.
+BREAKER_THRESHOLD = 10
+BREAKER_COOLDOWN = 30.0
 
 #: While a half-open probe is out, others look again this often (ms), not at its lease's
 #: end: a probe that succeeds in milliseconds should free the queue in seconds.
@@ -142,8 +148,8 @@ class Limiter:
         perfex: TargetLimits,
         per_host: TargetLimits = TargetLimits(concurrency=64),
         lease_seconds: float = 70.0,
-        breaker_threshold: int = 10,
-        breaker_cooldown: float = 30.0,
+        breaker_threshold: int = BREAKER_THRESHOLD,
+        breaker_cooldown: float = BREAKER_COOLDOWN,
         max_wait: float = 2.0,
     ) -> None:
         self.redis = redis
@@ -236,6 +242,15 @@ async def renew_slots(limiter: Limiter, pipe: Pipeline) -> None:
     held = dict(limiter.held)
     if held:
         await limiter._renew(keys=list(held.values()), args=[limiter.lease_ms, *held], client=pipe)
+
+
+def perfex_limits(settings: Settings) -> TargetLimits:
+    """The `perfex` target's limits from settings (the workers' steps and the pushes')."""
+    return TargetLimits(
+        concurrency=settings.perfex_concurrency,
+        rate=settings.perfex_rate,
+        burst=max(settings.perfex_rate, 1.0),
+    )
 
 
 def host_target(url_host: str, port: int | None, scheme: str) -> str:

@@ -22,7 +22,8 @@ from typing import Any, TypeVar
 from redis.asyncio import Redis
 
 from bridge.exceptions import PerfexBusy, PerfexError, PerfexRateLimited, PerfexUnavailable
-from bridge.executor.limits import Admission, Limiter, Outcome, TargetLimits
+from bridge.executor import limits
+from bridge.executor.limits import Admission, Limiter, Outcome, perfex_limits
 from bridge.perfex.client import PerfexClient
 from bridge.poller.source import LIST_PAGE_SIZE, ListPage, PerfexSource
 from bridge.settings import Settings
@@ -40,19 +41,9 @@ FETCH_TIMEOUT = 10.0
 #: A push's concurrency slot lasts this long unreleased: no one renews it, so it must
 #: outlast the read it covers (FETCH_TIMEOUT) with a margin.
 LEASE_SECONDS = 3 * FETCH_TIMEOUT
-#: The workers' breaker (bridge/executor/jobs.py `Tuning`), mirrored so the web need not
-#: import the executor; tests/push check they agree.
-BREAKER_THRESHOLD = 10
-BREAKER_COOLDOWN = 30.0
-
-
-def perfex_limits(settings: Settings) -> TargetLimits:
-    """The `perfex` target's limits, built from settings as the workers build them."""
-    return TargetLimits(
-        concurrency=settings.perfex_concurrency,
-        rate=settings.perfex_rate,
-        burst=max(settings.perfex_rate, 1.0),
-    )
+#: The workers' breaker (`jobs.Tuning` defaults to the same constants).
+BREAKER_THRESHOLD = limits.BREAKER_THRESHOLD
+BREAKER_COOLDOWN = limits.BREAKER_COOLDOWN
 
 
 def push_limiter(settings: Settings, redis: Redis) -> Limiter:
